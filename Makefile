@@ -1,0 +1,77 @@
+# news-warehouse: the user's verbs. `make run` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+SOURCES   ?= demo_site/sources.yml
+WAREHOUSE ?= warehouse/news.duckdb
+DATA      ?= ../shared/benchmarks/article-extraction
+GOLD      ?= ../shared/benchmarks/quotes/dev.jsonl
+
+VENV := .venv
+BIN  := $(VENV)/bin
+UV_VERSION := 0.13.8
+
+# A working Python 3.12 (spaCy is faster there), else 3.11. pyenv shims may name an
+# interpreter that does not run, so each candidate is asked to run, not just found.
+PYTHON ?= $(shell for p in python3.12 $$(ls -d $$HOME/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null) \
+                   python3.11 $$(ls -d $$HOME/.pyenv/versions/3.11*/bin/python3.11 2>/dev/null) python3; do \
+                   $$p -c 'import sys; sys.exit(sys.version_info[:2] not in ((3,11),(3,12)))' 2>/dev/null && { echo $$p; break; }; done)
+
+# Airflow's home, metadata DB and logs live inside the checkout (git-ignored).
+export AIRFLOW_HOME := $(CURDIR)/.airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__UNIT_TEST_MODE := False
+export AIRFLOW__LOGGING__BASE_LOG_FOLDER := $(CURDIR)/.airflow/logs
+export NEWS_WAREHOUSE_ROOT := $(CURDIR)
+export DO_NOT_TRACK := 1
+export TMPDIR := $(CURDIR)/.tmp
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+
+.PHONY: help setup run test test-fast lint eval eval-parser eval-quotes lock clean
+help:
+	@echo "make run    - set up, serve the demo site, run the news_pipeline DAG once, print a summary"
+	@echo "make test   - set up and run the test suite"
+	@echo "make lint   - ruff (including Airflow AIR rules)"
+	@echo "make eval-parser DATA=<folder>  - article-extraction precision/recall/F1"
+	@echo "make eval   - score NLP extraction against the demo gold (and GOLD=<jsonl> quotes set)"
+
+setup: $(VENV)/.installed .airflow/.migrated
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: need Python 3.11 or 3.12 on PATH"; exit 1; }
+	@mkdir -p .tmp
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $@
+
+.airflow/.migrated: $(VENV)/.installed
+	@mkdir -p .airflow .tmp
+	$(BIN)/airflow db migrate > .airflow/migrate.log 2>&1 || { cat .airflow/migrate.log; exit 1; }
+	touch $@
+
+run: setup
+	@mkdir -p .tmp
+	$(BIN)/python -m extractors.run --sources $(SOURCES) --warehouse $(WAREHOUSE)
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check extractors dags tests demo_site
+
+eval-parser: setup
+	$(BIN)/python -m extractors.evaluate_parser $(DATA)
+
+eval: setup
+	$(BIN)/python -m extractors.evaluate_nlp --demo demo_site/gold.json $(if $(wildcard $(GOLD)),--quotes $(GOLD))
+
+# Regenerate the lock after editing pyproject.toml dependencies.
+lock: $(VENV)/.installed
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+	  --generate-hashes -o requirements.lock
+
+clean:
+	rm -rf .airflow .tmp warehouse
