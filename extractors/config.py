@@ -79,7 +79,9 @@ def _source_from(raw: dict, defaults: dict, where: str) -> Source:
     merged = {**defaults, **raw}
     unknown = set(merged) - _KNOWN_KEYS
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(_KNOWN_KEYS)}")
+        raise ConfigError(
+            f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(_KNOWN_KEYS)}"
+        )
     name = merged.get("name")
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise ConfigError(f"{where}: 'name' must match {_NAME_RE.pattern}, got {name!r}")
@@ -117,7 +119,8 @@ def parse_sources(text: str, origin: str = "<sources>") -> list[Source]:
     if not isinstance(defaults, dict):
         raise ConfigError(f"{origin}: 'defaults' must be a mapping")
     sources = [
-        _source_from(raw, defaults, f"{origin}: sources[{i}]") for i, raw in enumerate(doc["sources"])
+        _source_from(raw, defaults, f"{origin}: sources[{i}]")
+        for i, raw in enumerate(doc["sources"])
     ]
     names = [s.name for s in sources]
     duplicates = sorted({n for n in names if names.count(n) > 1})

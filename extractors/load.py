@@ -1,0 +1,134 @@
+"""Load stage records into the `raw` schema of the work database.
+
+Each raw table mirrors one dataclass in extractors.records (a field is a column), plus
+`run_id` and `loaded_at`. Loads go through Arrow in bulk, and are idempotent: rows whose
+key is already present are replaced, so re-loading a run's files changes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+import pyarrow as pa
+
+from extractors.records import (
+    DiscoveredUrl,
+    EntityMention,
+    FetchRecord,
+    ParsedArticle,
+    QuoteRecord,
+    SanctionRecord,
+)
+
+
+@dataclass(frozen=True)
+class EnrichmentStatus:
+    """Whether NLP ran on one article version, and why not. Table: raw.enrichments."""
+
+    article_id: str
+    content_hash: str
+    status: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RawTable:
+    name: str
+    record: type
+    key: tuple[str, ...]  # rows with this key are replaced on re-load
+    one_row_per_key: bool = True  # False: the key names a group (an article's mentions)
+
+
+RAW_TABLES = {
+    t.name: t
+    for t in (
+        RawTable("discoveries", DiscoveredUrl, ("run_id", "source", "url")),
+        RawTable("fetches", FetchRecord, ("run_id", "url", "attempt", "is_feed")),
+        # One row per archived page version: history is kept, marts pick the latest.
+        RawTable("articles", ParsedArticle, ("article_id", "content_sha256")),
+        RawTable("enrichments", EnrichmentStatus, ("article_id", "content_hash")),
+        RawTable("entity_mentions", EntityMention, ("article_id", "content_hash"), False),
+        RawTable("quotes", QuoteRecord, ("article_id", "content_hash"), False),
+        RawTable("sanctions", SanctionRecord, ("article_id", "content_hash"), False),
+    )
+}
+
+_ARROW_TYPES = {"str": pa.string(), "int": pa.int64(), "bool": pa.bool_(), "float": pa.float64()}
+_SQL_TYPES = {"str": "VARCHAR", "int": "BIGINT", "bool": "BOOLEAN", "float": "DOUBLE"}
+
+
+def _base_type(annotation: str) -> str:
+    """'str | None' -> 'str'; 'list[str]' -> 'json' (lists are stored as JSON text)."""
+    base = annotation.replace(" | None", "").strip()
+    return "json" if base.startswith(("list[", "dict[")) else base
+
+
+def columns(table: RawTable) -> list[tuple[str, str]]:
+    """(column name, base type) for a raw table, in order."""
+    cols = [(f.name, _base_type(f.type)) for f in dataclasses.fields(table.record)]
+    if "run_id" not in {name for name, _ in cols}:
+        cols.append(("run_id", "str"))
+    return cols
+
+
+def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    for table in RAW_TABLES.values():
+        ddl = ", ".join(
+            f'"{name}" {_SQL_TYPES.get(kind, "VARCHAR")}' for name, kind in columns(table)
+        )
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS raw.{table.name} ({ddl}, loaded_at TIMESTAMPTZ)"
+        )
+
+
+def _arrow(table: RawTable, rows: list[dict]) -> pa.Table:
+    cols = columns(table)
+    data = {}
+    for name, kind in cols:
+        values = [row.get(name) for row in rows]
+        if kind == "json":
+            data[name] = pa.array([json.dumps(v, ensure_ascii=False) for v in values], pa.string())
+        else:
+            data[name] = pa.array(values, _ARROW_TYPES.get(kind, pa.string()))
+    return pa.table(data)
+
+
+def load_rows(
+    con: duckdb.DuckDBPyConnection, table_name: str, records: Iterable, run_id: str
+) -> int:
+    """Replace-by-key bulk load of records (dataclasses or dicts) into raw.<table_name>."""
+    table = RAW_TABLES[table_name]
+    rows = [r if isinstance(r, dict) else dataclasses.asdict(r) for r in records]
+    if not rows:
+        return 0
+    for row in rows:
+        if not row.get("run_id"):
+            row["run_id"] = run_id
+    batch = _arrow(table, rows)
+    keys = ", ".join(f'"{k}"' for k in table.key)
+    names = ", ".join(f'"{name}"' for name, _ in columns(table))
+    con.register("batch", batch)
+    try:
+        con.execute("BEGIN")
+        con.execute(
+            f"DELETE FROM raw.{table.name} WHERE ({keys}) IN (SELECT DISTINCT {keys} FROM batch)"
+        )
+        distinct = f"DISTINCT ON ({keys}) " if table.one_row_per_key else ""
+        con.execute(
+            f"INSERT INTO raw.{table.name} ({names}, loaded_at) "
+            f"SELECT {distinct}{names}, ? FROM batch",
+            [datetime.now(UTC)],
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("batch")
+    return len(rows)

@@ -1,0 +1,55 @@
+"""JSON Lines files: the hand-off between tasks of one run (never large XComs).
+
+Appends are flushed line by line so a killed task loses nothing it finished; a torn last
+line (the kill hit mid-write) is ignored on read. Whole-file outputs are written to a
+temporary name and renamed, so a reader sees the old file or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO
+
+
+def to_json(record) -> str:
+    data = dataclasses.asdict(record) if dataclasses.is_dataclass(record) else record
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def read_jsonl(path: Path) -> Iterator[dict]:
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                if line.endswith("\n"):
+                    raise  # a complete but corrupt line is a bug, not a torn write
+                return
+
+
+def write_jsonl(path: Path, records: Iterable) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    count = 0
+    with tmp.open("w", encoding="utf-8") as f:
+        for record in records:
+            f.write(to_json(record) + "\n")
+            count += 1
+    os.replace(tmp, path)
+    return count
+
+
+def open_append(path: Path) -> IO[str]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.open("a", encoding="utf-8")
+
+
+def append_line(f: IO[str], record) -> None:
+    f.write(to_json(record) + "\n")
+    f.flush()

@@ -1,0 +1,55 @@
+import duckdb
+import pytest
+
+from extractors import stagefiles
+from extractors.load import create_raw_tables, load_rows
+from extractors.records import EntityMention, ParsedArticle
+
+
+@pytest.fixture
+def con():
+    con = duckdb.connect()
+    create_raw_tables(con)
+    yield con
+    con.close()
+
+
+def article(sha: str, body: str) -> ParsedArticle:
+    return ParsedArticle(url="http://x.test/a", parse_status="ok", article_id="a1",
+                         content_sha256=sha, authors=["Ann Lee"], paragraphs=[body],
+                         body_text=body, content_hash=f"h-{body}")
+
+
+def mention(index: int) -> EntityMention:
+    return EntityMention(article_id="a1", content_hash="h-v1", mention_index=index,
+                         mention_text="Marsh", canonical_name="Helen Marsh",
+                         entity_type="person", paragraph_index=0, start_char=0, end_char=5)
+
+
+def test_reloading_the_same_records_changes_nothing(con):
+    load_rows(con, "articles", [article("s1", "v1")], "run-1")
+    load_rows(con, "articles", [article("s1", "v1"), article("s1", "v1")], "run-1")
+    rows = con.sql("select article_id, authors, run_id from raw.articles").fetchall()
+    assert rows == [("a1", '["Ann Lee"]', "run-1")]
+
+
+def test_a_new_page_version_is_kept_beside_the_old_one(con):
+    load_rows(con, "articles", [article("s1", "v1")], "run-1")
+    load_rows(con, "articles", [article("s2", "v2")], "run-2")
+    assert con.execute("select count(*) from raw.articles").fetchone() == (2,)
+
+
+def test_child_rows_are_replaced_per_article_version_not_collapsed(con):
+    load_rows(con, "entity_mentions", [mention(0), mention(1), mention(2)], "run-1")
+    load_rows(con, "entity_mentions", [mention(0), mention(1)], "run-2")
+    assert con.execute("select count(*), max(run_id) from raw.entity_mentions").fetchone() == (
+        2, "run-2")
+
+
+def test_torn_last_line_is_ignored_but_a_corrupt_middle_line_is_an_error(tmp_path):
+    path = tmp_path / "log.jsonl"
+    path.write_text('{"a": 1}\n{"a": 2}\n{"a": ')
+    assert list(stagefiles.read_jsonl(path)) == [{"a": 1}, {"a": 2}]
+    path.write_text('{"a": 1}\n{"a": \n{"a": 3}\n')
+    with pytest.raises(ValueError):
+        list(stagefiles.read_jsonl(path))
