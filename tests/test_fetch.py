@@ -1,0 +1,595 @@
+"""HttpClient / fetch_source / archive / decode_html against a local server (127.0.0.1 only)."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from extractors.archive import Archive, ArchiveError
+from extractors.config import Source
+from extractors.encoding import decode_html
+from extractors.fetch import CHUNK_BYTES, HttpClient, fetch_source
+from extractors.netguard import is_public_address
+from extractors.records import FetchRequest
+
+HTML = b"<html><head><title>t</title></head><body><p>Hello</p></body></html>"
+HTML_TYPE = "text/html; charset=utf-8"
+FAST = 5.0  # seconds: any single test case here should be far quicker than this
+
+
+@pytest.fixture(scope="module")
+def server():
+    # Threaded, so a deliberately slow handler does not block the next request.
+    srv = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    srv.start()
+    yield srv
+    srv.clear()
+    srv.stop()
+
+
+@pytest.fixture
+def srv(server):
+    server.clear()
+    yield server
+    server.clear()
+
+
+def make_source(**overrides) -> Source:
+    settings_ = dict(
+        name="test",
+        urls=("http://127.0.0.1/",),
+        allow_private_network=True,
+        crawl_delay=0.0,
+        timeout_connect=2.0,
+        timeout_read=2.0,
+        max_retries=2,
+        obey_robots=False,
+    )
+    settings_.update(overrides)
+    return Source(**settings_)
+
+
+def make_client(source: Source, **kw) -> HttpClient:
+    kw = {"backoff_base": 0.01, "backoff_max": 0.05, "retry_after_cap": 2.0, **kw}
+    return HttpClient(source, **kw)
+
+
+def paths(srv: HTTPServer) -> list[str]:
+    return [request.path for request, _ in srv.log]
+
+
+def serve_html(srv, path="/a", body=HTML, **kw):
+    srv.expect_request(path).respond_with_data(body, content_type=kw.pop("ct", HTML_TYPE), **kw)
+
+
+# --- plain fetches --------------------------------------------------------------------
+
+
+def test_ok_page_records_headers_and_identifies_itself(srv):
+    seen = {}
+
+    def handler(request: Request) -> Response:
+        seen["ua"] = request.headers.get("User-Agent")
+        return Response(HTML, content_type=HTML_TYPE, headers={"ETag": '"v1"'})
+
+    srv.expect_request("/a").respond_with_handler(handler)
+    source = make_source()
+    with make_client(source) as client:
+        result = client.get(srv.url_for("/a"), run_id="r1")
+    rec = result.record
+    assert (rec.status, rec.http_status, rec.attempt) == ("ok", 200, 1)
+    assert (rec.content_type, rec.charset, rec.etag) == ("text/html", "utf-8", '"v1"')
+    assert rec.bytes == len(HTML) and result.body == HTML
+    assert rec.run_id == "r1" and rec.source == "test" and not rec.is_feed
+    assert seen["ua"] == source.user_agent
+
+
+def test_pdf_is_skipped_as_not_html(srv):
+    srv.expect_request("/doc.pdf").respond_with_data(
+        b"%PDF-1.7 ...", content_type="application/pdf"
+    )
+    with make_client(make_source()) as client:
+        result = client.get(srv.url_for("/doc.pdf"))
+    assert (result.record.status, result.record.error_class) == ("skipped", "not_html")
+    assert result.body is None
+
+
+@pytest.mark.parametrize("code", [404, 410])
+def test_client_errors_are_final_without_retry(srv, code):
+    srv.expect_request("/gone").respond_with_data("no", status=code)
+    with make_client(make_source(max_retries=3)) as client:
+        result = client.get(srv.url_for("/gone"))
+    assert [(r.status, r.error_class) for r in result.records] == [("failed", f"http_{code}")]
+    assert paths(srv) == ["/gone"]
+
+
+def test_server_error_then_success_is_retried(srv):
+    srv.expect_oneshot_request("/flaky").respond_with_data("boom", status=500)
+    serve_html(srv, "/flaky")
+    with make_client(make_source()) as client:
+        result = client.get(srv.url_for("/flaky"))
+    assert [(r.attempt, r.status, r.http_status) for r in result.records] == [
+        (1, "retrying", 500),
+        (2, "ok", 200),
+    ]
+    assert result.records[0].error_class == "http_500"
+    assert result.body == HTML
+
+
+def test_persistent_server_error_gives_up_after_max_retries(srv):
+    srv.expect_request("/down").respond_with_data("down", status=503)
+    with make_client(make_source(max_retries=1)) as client:
+        result = client.get(srv.url_for("/down"))
+    assert [r.status for r in result.records] == ["retrying", "failed"]
+    assert result.record.error_class == "http_503"
+
+
+def test_429_waits_for_retry_after(srv):
+    srv.expect_oneshot_request("/busy").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "1"}
+    )
+    serve_html(srv, "/busy")
+    started = time.monotonic()
+    with make_client(make_source()) as client:
+        result = client.get(srv.url_for("/busy"))
+    elapsed = time.monotonic() - started
+    assert [(r.status, r.http_status) for r in result.records] == [("retrying", 429), ("ok", 200)]
+    assert 0.9 <= elapsed < FAST
+
+
+def test_slow_response_times_out(srv):
+    def slow(request: Request) -> Response:
+        time.sleep(1.0)
+        return Response(HTML, content_type=HTML_TYPE)
+
+    srv.expect_request("/slow").respond_with_handler(slow)
+    started = time.monotonic()
+    with make_client(make_source(timeout_read=0.3, max_retries=1)) as client:
+        result = client.get(srv.url_for("/slow"))
+    assert [(r.status, r.error_class) for r in result.records] == [
+        ("retrying", "timeout"),
+        ("failed", "timeout"),
+    ]
+    assert time.monotonic() - started < 1.5  # two 0.3 s timeouts, not two 1 s responses
+
+
+def test_trickling_body_is_cut_off_by_the_total_budget(srv):
+    def trickle(request: Request) -> Response:
+        def drip():
+            for _ in range(100):  # one byte per 0.1 s: never trips a 0.3 s read timeout
+                time.sleep(0.1)
+                yield b"x"
+
+        return Response(drip(), content_type="text/html")
+
+    srv.expect_request("/drip").respond_with_handler(trickle)
+    started = time.monotonic()
+    with make_client(make_source(timeout_read=0.3, max_retries=0)) as client:
+        result = client.get(srv.url_for("/drip"))
+    assert (result.record.status, result.record.error_class) == ("failed", "timeout")
+    assert time.monotonic() - started < 3.0  # budget: 4 x 0.3 s, not the 10 s the body takes
+
+
+def test_conditional_get_304_is_not_modified(srv):
+    got = {}
+
+    def handler(request: Request) -> Response:
+        got.update(request.headers)
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304)
+        return Response(HTML, content_type=HTML_TYPE)
+
+    srv.expect_request("/cond").respond_with_handler(handler)
+    lm = "Wed, 01 Apr 2026 10:00:00 GMT"
+    with make_client(make_source()) as client:
+        result = client.get(srv.url_for("/cond"), etag='"v1"', last_modified=lm)
+    assert (result.record.status, result.record.http_status) == ("not_modified", 304)
+    assert result.body is None
+    assert got["If-Modified-Since"] == lm
+
+
+# --- redirects ------------------------------------------------------------------------
+
+
+def test_redirect_chain_is_followed(srv):
+    srv.expect_request("/r1").respond_with_data("", status=301, headers={"Location": "/r2"})
+    srv.expect_request("/r2").respond_with_data(
+        "", status=302, headers={"Location": srv.url_for("/final")}
+    )
+    serve_html(srv, "/final")
+    with make_client(make_source()) as client:
+        result = client.get(srv.url_for("/r1"))
+    rec = result.record
+    assert (rec.status, rec.http_status, rec.final_url) == ("ok", 200, srv.url_for("/final"))
+    assert len(result.records) == 1 and result.body == HTML
+
+
+def test_redirect_loop_is_detected(srv):
+    srv.expect_request("/loop-a").respond_with_data("", status=302, headers={"Location": "/loop-b"})
+    srv.expect_request("/loop-b").respond_with_data("", status=302, headers={"Location": "/loop-a"})
+    with make_client(make_source()) as client:
+        result = client.get(srv.url_for("/loop-a"))
+    assert [(r.status, r.error_class) for r in result.records] == [("failed", "redirect_loop")]
+    assert paths(srv) == ["/loop-a", "/loop-b"]
+
+
+def test_too_many_redirects(srv):
+    for i in range(4):
+        srv.expect_request(f"/hop{i}").respond_with_data(
+            "", status=307, headers={"Location": f"/hop{i + 1}"}
+        )
+    serve_html(srv, "/hop4")
+    with make_client(make_source(max_redirects=2)) as client:
+        result = client.get(srv.url_for("/hop0"))
+    assert result.record.error_class == "too_many_redirects"
+    assert paths(srv) == ["/hop0", "/hop1", "/hop2"]
+
+
+def test_trailing_slash_redirect_is_not_a_loop(srv):
+    # normalize_url drops the slash; a server that wants it back must not look like a loop.
+    srv.expect_request("/dir").respond_with_data("", status=301, headers={"Location": "/dir/"})
+    serve_html(srv, "/dir/")
+    with make_client(make_source()) as client:
+        assert client.get(srv.url_for("/dir")).record.status == "ok"
+
+
+def test_redirect_to_other_scheme_is_refused(srv):
+    srv.expect_request("/to-ftp").respond_with_data(
+        "", status=301, headers={"Location": "ftp://127.0.0.1/file"}
+    )
+    with make_client(make_source()) as client:
+        result = client.get(srv.url_for("/to-ftp"))
+    assert (result.record.status, result.record.error_class) == ("skipped", "unsupported_scheme")
+
+
+# --- bounds ---------------------------------------------------------------------------
+
+
+def test_huge_streamed_body_is_cut_off_early(srv):
+    sent = [0]
+    total = 50 * 1024 * 1024
+
+    def stream(request: Request) -> Response:
+        def chunks():
+            block = b"<p>" + b"x" * (CHUNK_BYTES - 3)
+            while sent[0] < total:
+                sent[0] += len(block)
+                yield block
+
+        return Response(chunks(), content_type="text/html")  # no Content-Length
+
+    srv.expect_request("/big").respond_with_handler(stream)
+    limit = 1_000_000
+    started = time.monotonic()
+    with make_client(make_source(max_bytes=limit, max_retries=0)) as client:
+        result = client.get(srv.url_for("/big"))
+    assert (result.record.status, result.record.error_class) == ("failed", "too_large")
+    assert result.record.bytes <= limit + CHUNK_BYTES
+    assert time.monotonic() - started < FAST
+    time.sleep(0.2)  # let the server notice the closed connection
+    assert sent[0] < 20 * 1024 * 1024  # far from 50 MB: the client stopped reading
+
+
+def test_declared_content_length_over_limit_is_refused_before_reading(srv):
+    serve_html(srv, "/declared", body=b"x" * 5000)
+    with make_client(make_source(max_bytes=1000)) as client:
+        result = client.get(srv.url_for("/declared"))
+    assert result.record.error_class == "too_large" and result.record.bytes is None
+
+
+def _gzip_bomb(decoded_size: int) -> bytes:
+    # Concatenated gzip members decode to the concatenation: 1 GB of zeros in ~1 MB.
+    member_size = 16 * 1024 * 1024
+    member = gzip.compress(b"\0" * member_size, compresslevel=9)
+    return member * (decoded_size // member_size)
+
+
+@pytest.mark.parametrize(
+    "max_bytes,reason", [(500_000, "exceeds"), (2_000_000_000, "decompression ratio")]
+)
+def test_gzip_bomb_is_stopped(srv, max_bytes, reason):
+    # A small max_bytes trips the size limit; with a huge one the ratio limit must trip.
+    bomb = _gzip_bomb(1024 * 1024 * 1024)
+
+    def stream(request: Request) -> Response:
+        # Streamed, so no Content-Length: the early "declared too large" check cannot help.
+        chunks = (bomb[i : i + CHUNK_BYTES] for i in range(0, len(bomb), CHUNK_BYTES))
+        return Response(chunks, content_type="text/html", headers={"Content-Encoding": "gzip"})
+
+    srv.expect_request("/bomb").respond_with_handler(stream)
+    started = time.monotonic()
+    with make_client(make_source(max_bytes=max_bytes, max_retries=0)) as client:
+        result = client.get(srv.url_for("/bomb"))
+    assert (result.record.status, result.record.error_class) == ("failed", "too_large")
+    assert reason in result.record.error_message
+    assert result.record.bytes <= 11_000_000  # decoded bytes held, of the 1 GB on offer
+    assert time.monotonic() - started < FAST
+
+
+# --- guards ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_private_address_refused_without_any_request(srv, host):
+    serve_html(srv, "/a")
+    with make_client(make_source(allow_private_network=False)) as client:
+        result = client.get(f"http://{host}:{srv.port}/a")
+    assert (result.record.status, result.record.error_class) == ("skipped", "private_address")
+    assert srv.log == []
+
+
+def test_dns_rebinding_is_caught_at_connect_time(srv):
+    # The pre-check is told the host is public; the socket still lands on 127.0.0.1.
+    def lying_resolver(host, port, *args):
+        return [(2, 1, 6, "", ("8.8.8.8", port))]
+
+    serve_html(srv, "/a")
+    client = make_client(make_source(allow_private_network=False), resolver=lying_resolver)
+    with client:
+        result = client.get(srv.url_for("/a"))
+    assert (result.record.status, result.record.error_class) == ("skipped", "private_address")
+    assert srv.log == []
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/x", "gopher://x/"])
+def test_non_http_schemes_refused(url):
+    with make_client(make_source()) as client:
+        result = client.get(url)
+    assert (result.record.status, result.record.error_class) == ("skipped", "unsupported_scheme")
+
+
+@pytest.mark.parametrize(
+    "ip,public",
+    [
+        ("8.8.8.8", True),
+        ("2606:4700:4700::1111", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),
+        ("0.0.0.0", False),
+        ("224.0.0.1", False),
+        ("240.0.0.1", False),
+        ("::1", False),
+        ("::", False),
+        ("fe80::1", False),
+        ("fc00::1", False),
+        ("ff02::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("::ffff:10.0.0.1", False),
+        ("2002:7f00:1::", False),  # 6to4 wrapping 127.0.0.1
+    ],
+)
+def test_is_public_address(ip, public):
+    assert is_public_address(ip) is public
+
+
+# --- robots.txt and politeness --------------------------------------------------------
+
+
+def test_robots_disallow_is_obeyed_and_fetched_once(srv):
+    srv.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\nDisallow: /private\n", content_type="text/plain"
+    )
+    serve_html(srv, "/public")
+    serve_html(srv, "/private/page")
+    with make_client(make_source(obey_robots=True)) as client:
+        first = client.get(srv.url_for("/public"))
+        second = client.get(srv.url_for("/private/page"))
+    assert first.record.status == "ok"
+    assert (second.record.status, second.record.error_class) == ("skipped", "robots_disallowed")
+    assert [r.url for r in first.robots_records] == [srv.url_for("/robots.txt")]
+    assert first.robots_records[0].is_feed and second.robots_records == []
+    assert paths(srv) == ["/robots.txt", "/public"]
+
+
+def test_robots_rules_for_our_user_agent(srv):
+    srv.expect_request("/robots.txt").respond_with_data(
+        "User-agent: news-warehouse\nDisallow: /\n\nUser-agent: *\nAllow: /\n",
+        content_type="text/plain",
+    )
+    serve_html(srv, "/a")
+    with make_client(make_source(obey_robots=True)) as client:
+        assert client.get(srv.url_for("/a")).record.error_class == "robots_disallowed"
+
+
+@pytest.mark.parametrize("code,allowed", [(404, True), (403, True), (500, False), (429, False)])
+def test_robots_fetch_failure_policy(srv, code, allowed):
+    srv.expect_request("/robots.txt").respond_with_data("", status=code)
+    serve_html(srv, "/a")
+    with make_client(make_source(obey_robots=True, max_retries=0)) as client:
+        result = client.get(srv.url_for("/a"))
+    assert (result.record.status == "ok") is allowed
+    if not allowed:
+        assert result.record.error_class == "robots_disallowed"
+
+
+def test_robots_crawl_delay_spaces_requests(srv):
+    starts: list[float] = []
+
+    def handler(request: Request) -> Response:
+        starts.append(time.monotonic())
+        return Response(HTML, content_type=HTML_TYPE)
+
+    srv.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\nCrawl-delay: 0.2\n", content_type="text/plain"
+    )
+    srv.expect_request("/a").respond_with_handler(handler)
+    srv.expect_request("/b").respond_with_handler(handler)
+    with make_client(make_source(obey_robots=True, max_concurrency=2)) as client:
+        client.get(srv.url_for("/a"))
+        client.get(srv.url_for("/b"))
+    assert len(starts) == 2 and starts[1] - starts[0] >= 0.19
+
+
+def test_source_crawl_delay_and_concurrency_under_threads(srv, tmp_path):
+    lock = threading.Lock()
+    starts: list[float] = []
+    active = [0, 0]  # current, max
+
+    def handler(request: Request) -> Response:
+        with lock:
+            starts.append(time.monotonic())
+            active[0] += 1
+            active[1] = max(active[1], active[0])
+        time.sleep(0.05)
+        with lock:
+            active[0] -= 1
+        return Response(HTML + request.path.encode(), content_type=HTML_TYPE)
+
+    for i in range(4):
+        srv.expect_request(f"/p{i}").respond_with_handler(handler)
+    source = make_source(crawl_delay=0.15, max_concurrency=1)
+    requests = [FetchRequest("test", srv.url_for(f"/p{i}")) for i in range(4)]
+    fetch_source(source, requests, "r", Archive(str(tmp_path)), lambda r: None, max_workers=4)
+    starts.sort()
+    assert len(starts) == 4 and active[1] == 1
+    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.14
+
+
+# --- fetch_source ---------------------------------------------------------------------
+
+
+def test_fetch_source_archives_and_reports_every_attempt(srv, tmp_path):
+    serve_html(srv, "/ok1", body=HTML + b"1")
+    serve_html(srv, "/ok2", body=HTML + b"2")
+    srv.expect_request("/missing").respond_with_data("", status=404)
+    srv.expect_request("/file.pdf").respond_with_data(b"%PDF", content_type="application/pdf")
+    srv.expect_oneshot_request("/flaky").respond_with_data("", status=502)
+    serve_html(srv, "/flaky", body=HTML + b"f")
+    urls = ["/ok1", "/ok2", "/missing", "/file.pdf", "/flaky", "/ok1"]
+    requests = [FetchRequest("test", srv.url_for(p)) for p in urls]
+    inside = threading.Lock()
+    received = []
+
+    def on_record(record):
+        assert inside.acquire(blocking=False), "on_record entered concurrently"
+        try:
+            received.append(record)
+        finally:
+            inside.release()
+
+    archive = Archive(str(tmp_path / "archive"))
+    counts = fetch_source(make_source(), requests, "run-1", archive, on_record, max_workers=4)
+
+    assert counts["requested"] == 6
+    assert counts["by_status"] == {"ok": 3, "failed": 1, "skipped": 2, "retrying": 1}
+    assert counts["by_error_class"] == {
+        "http_404": 1,
+        "not_html": 1,
+        "http_502": 1,
+        "duplicate": 1,
+    }
+    assert len(received) == 7 and all(r.run_id == "run-1" for r in received)
+    for record in received:
+        if record.status == "ok":
+            body = archive.get(record.content_sha256)
+            assert body.startswith(HTML)
+            assert record.content_sha256 == hashlib.sha256(body).hexdigest()
+        else:
+            assert record.content_sha256 is None
+
+
+def test_fetch_source_turns_archive_failure_into_a_record(srv):
+    class BrokenArchive:
+        def put(self, body):
+            raise OSError("disk full")
+
+    serve_html(srv, "/a")
+    received = []
+    counts = fetch_source(
+        make_source(),
+        [FetchRequest("test", srv.url_for("/a"))],
+        "r",
+        BrokenArchive(),
+        received.append,
+    )
+    assert counts["by_error_class"] == {"archive_error": 1}
+    assert received[0].status == "failed"
+
+
+# --- charset handling -----------------------------------------------------------------
+
+CP1252_PAGE = (
+    "<html><body><p>The café served a “perfect” crème brûlée — the naïve critic’s résumé"
+    " said so.</p></body></html>"
+)
+
+
+def test_wrong_header_charset_falls_back_to_detection(srv):
+    body = CP1252_PAGE.encode("cp1252")
+    srv.expect_request("/cp").respond_with_data(body, content_type="text/html; charset=utf-8")
+    with make_client(make_source()) as client:
+        result = client.get(srv.url_for("/cp"))
+    assert result.record.charset == "utf-8"
+    text, used = decode_html(result.body, result.record.charset)
+    assert text == CP1252_PAGE and used == "cp1252"
+
+
+def test_meta_charset_used_when_header_has_none(srv):
+    page = '<html><head><meta charset="windows-1252"></head><body>caf\xe9 “q”</body></html>'
+    srv.expect_request("/meta").respond_with_data(page.encode("cp1252"), content_type="text/html")
+    with make_client(make_source()) as client:
+        result = client.get(srv.url_for("/meta"))
+    assert result.record.charset is None
+    assert decode_html(result.body, None) == (page, "cp1252")
+
+
+@pytest.mark.parametrize(
+    "body,header,expected",
+    [
+        ("\ufeffBOM wins".encode("utf-8"), "iso-8859-1", ("BOM wins", "utf-8")),
+        ("utf16".encode("utf-16"), None, ("utf16", "utf-16-le")),
+        (b"plain ascii", "no-such-charset", ("plain ascii", "ascii")),
+        ("ünïcode".encode(), "utf-8", ("ünïcode", "utf-8")),
+        (
+            b'<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1">\x93',
+            None,
+            ('<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1">“', "cp1252"),
+        ),
+    ],
+)
+def test_decode_html_order(body, header, expected):
+    assert decode_html(body, header) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=st.binary(max_size=512), header=st.one_of(st.none(), st.text(max_size=20)))
+def test_decode_html_never_raises(body, header):
+    text, used = decode_html(body, header)
+    assert isinstance(text, str) and used
+
+
+# --- archive --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["dir", "file_url", "memory"])
+def test_archive_round_trip(tmp_path, kind):
+    url = {
+        "dir": str(tmp_path / "arch"),
+        "file_url": f"file://{tmp_path}/arch",
+        "memory": f"memory://archive-test-{tmp_path.name}",
+    }[kind]
+    archive = Archive(url)
+    body = b"<html>" + bytes(range(256)) + b"</html>"
+    sha = archive.put(body)
+    assert sha == hashlib.sha256(body).hexdigest()
+    assert archive.exists(sha) and archive.get(sha) == body
+    assert archive.put(body) == sha  # idempotent
+    stored = archive.fs.find(archive.root)
+    assert stored == [f"{archive.root}/{sha[:2]}/{sha}.gz"]  # no temp files left behind
+    assert not archive.exists("0" * 64)
+    with pytest.raises(ArchiveError):
+        archive.get("0" * 64)
+    with pytest.raises(ArchiveError):
+        archive.get("../../etc/passwd")
