@@ -1,0 +1,362 @@
+"""Sanctions events from sentences that report them: one row per target.
+
+A sentence qualifies when it holds a sanctions word (sanction, embargo, asset freeze,
+travel ban, designated, blacklisted ...). From its dependency parse:
+- the action comes from the verb that governs the sanctions word and the verbs above it
+  ("threatened to impose" -> threatened; "called for sanctions" -> called_for);
+  a negated verb ("did not impose") drops the event, and a modal or conditional
+  ("could face", "would impose if") turns an imposition into a threat;
+- the authority is the subject of that verb (or the "by" agent), canonicalised; a person
+  or spokesperson subject is not the authority: the body they speak for is;
+- targets are the objects ("sanctioned A, B and C", "sanctions on A, B and C",
+  "A was sanctioned") with their conjuncts, one row each;
+- reason, programme and measure come from "for/over/accusing ...", "under the ... Act"
+  and the measure words.
+"""
+
+from __future__ import annotations
+
+import re
+
+from extractors.nlp import aliases
+from extractors.nlp.text import Mention, Unit, forms
+from extractors.records import SanctionRecord
+
+# Words that make a sentence about sanctions, and the measure each one names.
+TRIGGERS = {
+    "sanction": None, "sanctions": None, "sanctioned": None, "sanctioning": None,
+    "embargo": "embargo", "embargoes": "embargo", "blacklist": "blacklisting",
+    "blacklisted": "blacklisting", "designated": "designation", "designation": "designation",
+    "designations": "designation", "designating": "designation", "designates":
+    "designation", "designate": "designation", "froze": "asset freeze", "frozen":
+    "asset freeze", "freeze": "asset freeze", "freezes": "asset freeze", "freezing":
+    "asset freeze", "blocked": "blocking of property",
+}
+MEASURE_PATTERNS = [  # (regex over the sentence, measure) - first hit wins
+    (re.compile(r"\basset freezes?\b|\bfr(?:oze|ozen|eeze|eezing) (?:\w+ ){0,3}assets\b",
+                re.I), "asset freeze"),
+    (re.compile(r"\btravel bans?\b", re.I), "travel ban"),
+    (re.compile(r"\bvisa (?:bans?|restrictions?)\b", re.I), "visa ban"),
+    (re.compile(r"\b(?:arms|oil|trade|weapons) embargo\b", re.I), None),  # as written
+    (re.compile(r"\bexport controls?\b", re.I), "export controls"),
+    (re.compile(r"\bpropert(?:y|ies) (?:\w+ ){0,5}(?:is|are|was|were) blocked\b|\bblocked "
+                r"(?:the )?propert", re.I), "blocking of property"),
+]
+PROGRAM_RE = re.compile(
+    r"\b(Global Magnitsky(?: Act)?|Magnitsky Act|Executive Order \d+|CAATSA"
+    r"|under (?:the |its |their )?((?:[A-Z][\w'-]*\s?){1,6}(?:Act|Order|regime|Regulations?"
+    r"|programme|program)|[a-z]+ (?:sanctions )?(?:authorities|regime|programme|program)))")
+ACTION_VERBS = {
+    "lifted": forms("lift", "remove", "revoke", "unfreeze", "delist", "end", "scrap",
+                    "rescind", "drop", extra=("lifting",)),
+    "eased": forms("ease", "relax", "loosen", "suspend", "soften", "waive"),
+    "extended": forms("extend", "renew", "prolong", "expand", "broaden", "widen", "tighten"),
+    "called_for": forms("urge", "demand", "seek", "press", "push", extra=("call", "calls",
+                                                                          "called",
+                                                                          "calling")),
+    "threatened": forms("threaten", "warn", "consider", "weigh", "mull", "propose",
+                        "prepare", "plan", "face", "risk"),
+    "imposed": forms("impose", "slap", "sanction", "announce", "designate", "freeze",
+                     "blacklist", "target", "hit", "order", "adopt", "approve", "agree",
+                     "add", "levy", "enact", extra=("froze", "frozen", "imposing")),
+}
+HYPOTHETICAL_AUX = {"could", "would", "may", "might", "should"}
+NEGATIONS = {"not", "n't", "never", "no"}
+REFUSALS = forms("decline", "refuse", "reject", "oppose", "fail", "resist", "block",
+                 "veto", "rule")
+# Subjects that speak for a body rather than being one.
+SPOKES_WORDS = {"spokesman", "spokeswoman", "spokesperson", "official", "officials",
+                "minister", "secretary", "president", "diplomat", "diplomats", "ambassador",
+                "envoy", "aide", "adviser", "statement", "announcement"}
+VESSEL_WORDS = {"tanker", "tankers", "vessel", "vessels", "ship", "ships", "freighter",
+                "carrier", "mv", "m/v", "yacht", "superyacht"}
+ORG_WORDS = {"company", "companies", "firm", "firms", "bank", "banks", "ltd", "llc",
+             "inc", "corp", "group", "trading", "holdings", "airline", "shipping",
+             "exchange", "fund", "front", "network", "ministry", "agency", "militia",
+             "corporation", "enterprises", "industries", "co"}
+TARGET_PREPS = {"on", "against", "for", "targeting", "to"}
+REASON_PREPS = {"for", "over", "after"}
+REASON_LEADS = ("accusing", "accused", "citing", "in response to", "because of",
+                "in retaliation for", "for their role in", "for his role in",
+                "for her role in", "for its role in")
+OBJECT_OF_RE = re.compile(r"^(?:[\w'’-]+ ){0,6}?of ")
+# Longer "sentences" are run-on text with no breaks: skipped, their parse is noise.
+MAX_SENTENCE_TOKENS = 120
+NOT_TARGET_ENTS = {"DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "ORDINAL", "QUANTITY"}
+# "ban" and "restrictions" are sanctions words only after these.
+MEASURE_HEADS = {"ban", "bans", "restrictions", "controls"}
+# Objects that are the measure, not the target.
+MEASURE_NOUNS = {"assets", "property", "ban", "bans", "freeze", "freezes", "embargo",
+                 "embargoes", "restrictions", "controls", "sanctions", "measures", "penalties",
+                 "accounts"}
+MEASURE_MODIFIERS = {"travel", "visa", "export", "entry"}
+
+
+def _measure(text: str, trigger_measures: list[str]) -> str | None:
+    for pattern, name in MEASURE_PATTERNS:
+        m = pattern.search(text)
+        if m:
+            return name or m.group(0).lower()
+    return next((m for m in trigger_measures if m), None)
+
+
+def _program(text: str) -> str | None:
+    m = PROGRAM_RE.search(text)
+    if not m:
+        return None
+    return (m.group(2) or m.group(1)).strip()
+
+
+def _governing_verb(tok):
+    """The verb a sanctions noun hangs from ("imposed sanctions", "sanctions on X")."""
+    for _ in range(6):
+        if tok.pos_ in {"VERB", "AUX"} and tok.dep_ != "amod":
+            return tok
+        if tok.head is tok:
+            return None
+        tok = tok.head
+    return None
+
+
+def _verb_chain(verb) -> list:
+    """The verb and the verbs above it through xcomp/ccomp/advcl ("threatened to impose")."""
+    chain = [verb]
+    while chain[-1].dep_ in {"xcomp", "ccomp", "advcl", "conj", "pcomp", "acl"} \
+            and chain[-1].head is not chain[-1] and len(chain) < 4:
+        chain.append(chain[-1].head)
+    return chain
+
+
+def action_of(verb) -> str | None:
+    """The action a verb chain reports, None when negated (no event)."""
+    chain = _verb_chain(verb)
+    for v in chain:
+        neg = any(c.dep_ == "neg" or c.lower_ in NEGATIONS for c in v.children)
+        if neg or v.lower_ in REFUSALS:
+            return None
+    hypothetical = any(c.lower_ in HYPOTHETICAL_AUX or c.dep_ == "mark" and c.lower_ == "if"
+                       for v in chain for c in v.children)
+    for action in ("lifted", "eased", "extended", "called_for", "threatened"):
+        if any(v.lower_ in ACTION_VERBS[action] for v in chain):
+            return "threatened" if hypothetical and action != "called_for" else action
+    if any(v.lower_ in ACTION_VERBS["imposed"] for v in chain):
+        return "threatened" if hypothetical else "imposed"
+    return None
+
+
+def _mention_at(mentions: list[Mention], start: int, end: int) -> Mention | None:
+    best = None
+    for m in mentions:
+        if m.start < end and start < m.end and (best is None or m.end - m.start > best.end -
+                                                 best.start):
+            best = m
+    return best
+
+
+def _phrase(tok) -> tuple[int, int]:
+    """Token range of the name a head token stands for: its entity, else its compounds."""
+    doc = tok.doc
+    for ent in doc.ents:
+        if ent.start <= tok.i < ent.end:
+            return ent.start, ent.end
+    start = tok.i
+    while start > 0 and doc[start - 1].dep_ in {"compound", "amod", "nmod", "nummod"} \
+            and doc[start - 1].head.i in range(start, tok.i + 1) and not doc[start - 1].is_punct:
+        start -= 1
+    return start, tok.i + 1
+
+
+def _conjuncts(tok) -> list:
+    out, todo = [], [tok]
+    while todo:
+        t = todo.pop(0)
+        out.append(t)
+        todo.extend(c for c in t.children if c.dep_ == "conj")
+    return out
+
+
+def _targets(verb, trigger) -> list:
+    """Head tokens of the targets of one sanctions clause."""
+    heads = []
+    carriers = [verb, trigger]
+    # "imposed a travel ban and asset freeze on X": the measure's own "on X" holds the target
+    carriers += [c for c in verb.children if c.dep_ == "dobj" and c.lower_ in MEASURE_NOUNS]
+    carriers += [c for m in carriers[2:] for c in m.children if c.dep_ == "conj"]
+    for carrier in carriers:
+        for c in carrier.children:
+            if c.dep_ in {"dobj", "nsubjpass"} and c.i != trigger.i \
+                    and c.lower_ not in TRIGGERS and c.lower_ not in MEASURE_NOUNS:
+                heads.append(c)
+            elif c.dep_ == "prep" and c.lower_ in TARGET_PREPS:
+                heads.extend(p for p in c.children if p.dep_ == "pobj")
+            elif c.dep_ == "dobj" and c.lower_ in {"assets", "property"}:  # "froze assets of X"
+                heads.extend(p for prep in c.children if prep.lower_ == "of"
+                             for p in prep.children if p.dep_ == "pobj")
+    if not heads and verb.lower_ in ACTION_VERBS["threatened"] and verb.lower_.startswith(
+            ("face", "risk")):
+        heads.extend(c for c in verb.children if c.dep_ == "nsubj")  # "X could face ..."
+    out = []
+    for h in heads:
+        out.extend(t for t in _conjuncts(h) if t.ent_type_ not in NOT_TARGET_ENTS
+                   and t.lower_ not in MEASURE_NOUNS)
+    return [_named(t) for t in out]
+
+
+def _named(tok):
+    """ "the tanker Blue Heron", "its founder Gregor Malik": the name, not the noun."""
+    if tok.pos_ != "NOUN":
+        return tok
+    doc = tok.doc
+    names = [c for c in tok.children if c.dep_ in {"appos", "compound"} and c.pos_ == "PROPN"]
+    if names:
+        return names[0]
+    i = tok.i + 1
+    while i < len(doc) and doc[i].pos_ == "PROPN":
+        i += 1
+    return doc[i - 1] if i > tok.i + 1 else tok
+
+
+def _authority(verb, mentions: list[Mention], offset: int, sent, exclude: set[int]):
+    """Canonical body behind the action: the subject or agent, never a spokesperson."""
+    doc = verb.doc
+    subjects = [c for v in _verb_chain(verb) for c in v.children if c.dep_ == "nsubj"]
+    agents = [p for c in verb.children if c.dep_ == "agent" for p in c.children
+              if p.dep_ == "pobj"]
+    for head in (*agents, *subjects):
+        if head.i in exclude:
+            continue
+        s, e = _phrase(head)
+        span = doc[s:e]
+        m = _mention_at(mentions, offset + span.start_char, offset + span.end_char)
+        if m is not None and m.kind == "person":
+            if m.role_country:
+                return m.role_country
+            continue
+        if head.lower_ in SPOKES_WORDS:
+            body = _body_in(doc[head.left_edge.i:head.right_edge.i + 1])
+            if body:
+                return body
+            continue
+        body = _body_in(doc[head.left_edge.i:head.right_edge.i + 1]) or _body_in(span)
+        if body:
+            return body
+        if m is not None and m.kind in {"organization", "location"}:
+            return m.canonical
+        if head.pos_ == "PROPN":
+            return aliases.canonical_name(span.text, allow_capital=True)
+    return _body_in(sent)
+
+
+def _body_in(span) -> str | None:
+    """A known body or country named in a span (longest spelling first)."""
+    text = " " + aliases.alias_key(span.text) + " "
+    best = None
+    for key, name in KNOWN_BODIES:
+        if f" {key} " in text and (best is None or len(key) > len(best[0])):
+            best = (key, name)
+    return best[1] if best else None
+
+
+KNOWN_BODIES = sorted({**aliases.COUNTRY_TABLE, **aliases.ORG_TABLE}.items(),
+                      key=lambda kv: -len(kv[0]))
+
+
+def _target_type(tok, mention: Mention | None) -> str | None:
+    doc = tok.doc
+    words = {t.lower_ for t in doc[max(0, tok.i - 3):tok.i + 1]} | \
+        {t.lower_ for t in tok.children}
+    if words & VESSEL_WORDS:
+        return "vessel"
+    if mention is not None:
+        return mention.kind
+    if words & ORG_WORDS:
+        return "organization"
+    return {"PERSON": "person", "ORG": "organization", "GPE": "location"}.get(tok.ent_type_)
+
+
+def _reason(verb, trigger, sent_text: str) -> str | None:
+    for lead in REASON_LEADS:
+        i = sent_text.find(lead)
+        if i >= 0:
+            rest = sent_text[i + len(lead):].strip(" ,.")
+            rest = OBJECT_OF_RE.sub("", rest)  # "accusing them of smuggling" -> smuggling
+            return re.split(r"[,;.]| and said\b", rest, maxsplit=1)[0].strip() or None
+    for carrier in (verb, trigger):
+        for c in carrier.children:
+            if c.dep_ == "prep" and c.lower_ in REASON_PREPS:
+                objs = [p for p in c.children if p.dep_ in {"pobj", "pcomp"}
+                        and p.lower_ not in TRIGGERS and p.lower_ not in MEASURE_HEADS
+                        and p.ent_type_ not in NOT_TARGET_ENTS]
+                if objs:
+                    span = c.doc[objs[0].left_edge.i:objs[0].right_edge.i + 1]
+                    return span.text
+    return None
+
+
+def extract_sanctions(units: list[Unit], mentions: list[Mention]) -> list[SanctionRecord]:
+    rows: list[SanctionRecord] = []
+    for unit in units:
+        for sent in unit.doc.sents:
+            if len(sent) > MAX_SENTENCE_TOKENS:
+                continue
+            triggers = [t for t in sent if t.lower_ in TRIGGERS or t.lower_ in MEASURE_HEADS
+                        and t.i > 0 and t.doc[t.i - 1].lower_ in MEASURE_MODIFIERS]
+            if triggers:
+                rows.extend(_sentence_rows(unit, sent, triggers, mentions))
+    seen, out = set(), []
+    for r in rows:
+        key = (r.action, r.target_name, r.start_char)
+        if key not in seen:
+            seen.add(key)
+            r.sanction_index = len(out)
+            out.append(r)
+    return out
+
+
+def _sentence_rows(unit: Unit, sent, triggers, mentions) -> list[SanctionRecord]:
+    rows = []
+    sent_text = sent.text
+    measure = _measure(sent_text, [TRIGGERS.get(t.lower_) for t in triggers])
+    program = _program(sent_text)
+    for trigger in triggers:
+        verb = trigger if trigger.pos_ == "VERB" else _governing_verb(trigger)
+        if verb is None:
+            continue
+        action = action_of(verb)
+        if action is None:
+            continue
+        targets = _targets(verb, trigger)
+        authority = _authority(verb, mentions, unit.offset, sent, {t.i for t in targets})
+        reason = _reason(verb, trigger, sent_text)
+        for head in targets:
+            s, e = _phrase(head)
+            span = sent.doc[s:e]
+            start, end = unit.offset + span.start_char, unit.offset + span.end_char
+            m = _mention_at(mentions, start, end)
+            name = m.canonical if m is not None else _clean_name(span.text, mentions)
+            if not name or name.lower() in TRIGGERS or head.pos_ == "PRON":
+                continue
+            ttype = _target_type(head, m)
+            rows.append(SanctionRecord(
+                article_id="", content_hash="", sanction_index=0, action=action,
+                target_name=name, evidence_text=sent_text,
+                paragraph_index=unit.paragraph_index,
+                start_char=unit.offset + sent.start_char, end_char=unit.offset + sent.end_char,
+                authority_name=authority, target_type=ttype,
+                target_role=m.role if m is not None else None,
+                target_country=(m.role_country if m is not None and m.kind == "person"
+                                else None),
+                reason=reason, program=program, measure=measure))
+    return rows
+
+
+def _clean_name(text: str, mentions: list[Mention]) -> str:
+    """A target NER missed: tidy it, and "Tahiri" -> "Omar Tahiri" if one person fits."""
+    text = re.sub(r"^(?:the|a|an)\s+", "", text.strip(" ,.;:"), flags=re.I)
+    text = re.sub(r"[’']s$", "", text)
+    if " " not in text:
+        people = {m.canonical for m in mentions if m.kind == "person"
+                  and text in m.canonical.split()}
+        if len(people) == 1:
+            return people.pop()
+    return aliases.canonical_name(text)

@@ -1,0 +1,115 @@
+"""Direct quotes, fragments, reported speech and their speakers (texts written for these
+tests; the quote benchmark is evaluation-only and never copied here)."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors.enrich import enrich_articles
+from extractors.nlp.model import load_model
+from extractors.nlp.quotes import scan_marks
+from extractors.records import ParsedArticle
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_model()
+
+
+def enrich(nlp, *paragraphs: str):
+    article = ParsedArticle(url="https://example.test/q", parse_status="ok", article_id="q1",
+                            content_hash="h1", paragraphs=list(paragraphs),
+                            body_text="\n\n".join(paragraphs))
+    return next(enrich_articles([article], nlp=nlp))
+
+
+STORY = (
+    "Foreign Secretary Helen Marsh condemned the general's “reckless and cruel” threats "
+    "on Tuesday.",
+    "“We will not be intimidated,” Marsh said, “and we will act with our allies.”",
+    "Interior Minister Omar Tahiri rejected the criticism. “This is interference,” he said.",
+    "“Our patience has limits. The region deserves peace.",
+    "“We are ready to talk,” Marsh told reporters.",
+    "The so-called “peace plan” was published on Friday.",
+    "Tahiri said that the government would not back down. According to Marsh, the allies "
+    "are united.",
+)
+
+
+@pytest.fixture(scope="module")
+def quotes(nlp):
+    return {q.quote_text: q for q in enrich(nlp, *STORY).quotes}
+
+
+def test_fragment_is_the_speakers_words(quotes):
+    q = quotes["reckless and cruel"]
+    assert (q.is_direct, q.is_fragment, q.speaker_name, q.cue) == (
+        True, True, "Helen Marsh", "condemned")
+
+
+def test_interrupted_quote_is_two_pieces_with_one_speaker(quotes):
+    first = quotes["We will not be intimidated"]  # trailing comma dropped
+    second = quotes["and we will act with our allies."]
+    for q in (first, second):
+        assert (q.is_direct, q.is_fragment, q.cue, q.speaker_text, q.speaker_name) == (
+            True, False, "said", "Marsh", "Helen Marsh")
+    assert (first.speaker_start, first.speaker_end) == (second.speaker_start,
+                                                        second.speaker_end)
+
+
+def test_pronoun_speaker_resolves_to_the_last_person(quotes):
+    q = quotes["This is interference"]
+    assert (q.speaker_text, q.speaker_name) == ("he", "Omar Tahiri")
+
+
+def test_quote_running_over_two_paragraphs(quotes):
+    opened = quotes["Our patience has limits. The region deserves peace."]
+    closed = quotes["We are ready to talk"]
+    assert opened.speaker_name == closed.speaker_name == "Helen Marsh"
+    assert closed.paragraph_index == opened.paragraph_index + 1
+
+
+def test_scare_quote_has_no_speaker(quotes):
+    q = quotes["peace plan"]
+    assert (q.is_fragment, q.speaker_name, q.speaker_text, q.cue) == (True, None, None, None)
+
+
+def test_reported_speech(quotes):
+    said = quotes["that the government would not back down"]
+    assert (said.is_direct, said.cue, said.speaker_name) == (False, "said", "Omar Tahiri")
+    according = quotes["the allies are united"]
+    assert (according.is_direct, according.cue, according.speaker_name) == (
+        False, "according to", "Helen Marsh")
+
+
+def test_offsets_point_into_body_text(nlp):
+    result = enrich(nlp, *STORY)
+    body = "\n\n".join(STORY)
+    for q in result.quotes:
+        assert body[q.start_char:q.end_char] == q.quote_text
+        if q.speaker_start is not None:
+            assert body[q.speaker_start:q.speaker_end] == q.speaker_text
+        assert body[q.start_char:q.end_char] in STORY[q.paragraph_index] or "\n" in q.quote_text
+
+
+def test_straight_marks_and_speaker_after_the_verb(nlp):
+    result = enrich(nlp, 'Dana Whitfield spoke first. "Sanctions work," said Whitfield, a '
+                         'former envoy to the region. "They always have."')
+    texts = {q.quote_text: q for q in result.quotes}
+    assert texts["Sanctions work"].speaker_name == "Dana Whitfield"
+    assert texts["They always have."].speaker_name == "Dana Whitfield"
+
+
+def test_nested_and_unbalanced_marks_do_not_crash():
+    assert scan_marks("He said “she told me ‘never’ twice” and left.") == [(8, 35, True)]
+    assert scan_marks("“Never,” he said. “Unclosed quote runs on") == [
+        (0, 8, True), (18, 41, False)]
+    assert scan_marks('a 5" screen') == [(3, 11, False)]
+
+
+def test_scan_is_linear_on_hostile_input():
+    import time
+    text = '"' * 50_000 + "“" * 50_000 + "a " * 50_000
+    started = time.perf_counter()
+    scan_marks(text)
+    assert time.perf_counter() - started < 2
