@@ -1,0 +1,142 @@
+-- Sanctions events of the current article versions, one row per (article, action,
+-- authority, target): the NLP's duplicates of one event collapse to the first mention.
+-- Authority and target are linked to entities through their resolved names.
+
+with
+
+sanctions as (
+
+    select * from {{ ref('stg_sanctions') }}
+
+),
+
+latest_articles as (
+
+    select article_id, content_hash, published_at, fetched_at, url, canonical_url
+    from {{ ref('int_articles_latest') }}
+
+),
+
+lookup as (
+
+    select * from {{ ref('int_entity_lookup') }}
+
+),
+
+current_sanctions as (
+
+    select
+        sanctions.*,
+        latest_articles.published_at,
+        latest_articles.fetched_at,
+        coalesce(latest_articles.canonical_url, latest_articles.url) as source_url
+
+    from sanctions
+    inner join latest_articles
+        on latest_articles.article_id = sanctions.article_id
+        and latest_articles.content_hash = sanctions.content_hash
+
+),
+
+deduplicated as (
+
+    select
+        *,
+        row_number() over (
+            partition by
+                article_id,
+                action,
+                coalesce({{ name_key('authority_name') }}, ''),
+                {{ name_key('target_name') }}
+            order by sanction_index
+        ) as duplicate_rank
+
+    from current_sanctions
+
+),
+
+one_row_per_target as (
+
+    select * from deduplicated
+    where duplicate_rank = 1
+
+),
+
+authority_matches as (
+
+    select
+        one_row_per_target.article_id,
+        one_row_per_target.sanction_index,
+        lookup.entity_id,
+        lookup.name,
+        row_number() over (
+            partition by one_row_per_target.article_id, one_row_per_target.sanction_index
+            order by {{ type_preference('lookup.entity_type', ["'organization'", "'location'", "'group'"]) }}
+        ) as match_rank
+
+    from one_row_per_target
+    inner join lookup
+        on lookup.name_key = {{ name_key('one_row_per_target.authority_name') }}
+
+),
+
+target_matches as (
+
+    select
+        one_row_per_target.article_id,
+        one_row_per_target.sanction_index,
+        lookup.entity_id,
+        lookup.name,
+        row_number() over (
+            partition by one_row_per_target.article_id, one_row_per_target.sanction_index
+            order by
+                case when lookup.entity_type = one_row_per_target.target_type then 0 else 1 end,
+                {{ type_preference('lookup.entity_type', ["'person'", "'organization'", "'group'"]) }}
+        ) as match_rank
+
+    from one_row_per_target
+    inner join lookup
+        on lookup.name_key = {{ name_key('one_row_per_target.target_name') }}
+
+),
+
+final as (
+
+    select
+        {{ surrogate_id(["'sanction'", 's.article_id', 's.sanction_index']) }} as sanction_id,
+        s.article_id,
+        s.content_hash,
+        s.sanction_index,
+        s.action,
+        coalesce(authority_matches.name, s.authority_name) as authority_name,
+        authority_matches.entity_id as authority_entity_id,
+        coalesce(target_matches.name, s.target_name) as target_name,
+        target_matches.entity_id as target_entity_id,
+        s.target_type,
+        s.target_role,
+        s.target_country,
+        s.reason,
+        s.program,
+        s.measure,
+        s.published_at,
+        s.fetched_at,
+        s.source_url,
+        s.evidence_text,
+        s.paragraph_index,
+        s.start_char,
+        s.end_char,
+        s.loaded_at
+
+    from one_row_per_target as s
+    left join authority_matches
+        on authority_matches.article_id = s.article_id
+        and authority_matches.sanction_index = s.sanction_index
+        and authority_matches.match_rank = 1
+    left join target_matches
+        on target_matches.article_id = s.article_id
+        and target_matches.sanction_index = s.sanction_index
+        and target_matches.match_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,96 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='article_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='sync_all_columns',
+        post_hook="{{ remove_superseded_versions() }}"
+    )
+}}
+
+-- One row per entity mention in the latest version of each article. Incremental by
+-- article: rebuilds articles loaded since the last build, plus any whose mentions now
+-- resolve to another entity (a new article can make a short form unambiguous or not).
+
+with
+
+mentions as (
+
+    select * from {{ ref('stg_entity_mentions') }}
+
+),
+
+latest_articles as (
+
+    select article_id, content_hash, loaded_at as article_loaded_at
+    from {{ ref('int_articles_latest') }}
+
+),
+
+names as (
+
+    select * from {{ ref('int_entity_names') }}
+
+),
+
+current_mentions as (
+
+    select
+        {{ surrogate_id(["'mention'", 'mentions.article_id', 'mentions.mention_index']) }} as mention_id,
+        mentions.article_id,
+        mentions.content_hash,
+        names.entity_id,
+        mentions.mention_index,
+        mentions.mention_text,
+        mentions.canonical_name as mention_name,
+        names.entity_name,
+        names.entity_type,
+        mentions.role,
+        mentions.role_country,
+        mentions.paragraph_index,
+        mentions.start_char,
+        mentions.end_char,
+        greatest(mentions.loaded_at, latest_articles.article_loaded_at) as loaded_at
+
+    from mentions
+    inner join latest_articles
+        on latest_articles.article_id = mentions.article_id
+        and latest_articles.content_hash = mentions.content_hash
+    inner join names
+        on names.observed_name = mentions.canonical_name
+        and names.observed_type = mentions.entity_type
+
+),
+
+{% if is_incremental() %}
+
+to_rebuild as (
+
+    select article_id from current_mentions
+    where {{ loaded_since_last_build() }}
+
+    union
+
+    select current_mentions.article_id
+    from current_mentions
+    left join {{ this }} as stored
+        on stored.mention_id = current_mentions.mention_id
+    where stored.mention_id is null
+        or stored.content_hash <> current_mentions.content_hash
+        or stored.entity_id <> current_mentions.entity_id
+
+),
+
+{% endif %}
+
+final as (
+
+    select * from current_mentions
+
+    {% if is_incremental() %}
+    where article_id in (select article_id from to_rebuild)
+    {% endif %}
+
+)
+
+select * from final

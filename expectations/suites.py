@@ -1,0 +1,344 @@
+"""The data-quality contract: one expectation suite per raw and mart table, as code.
+
+extractors/validate.py turns each `Check` into a Great Expectations expectation (the class
+named in `expectation`, from great_expectations.expectations) and runs it on a pandas
+DataFrame read from the work database by the suite's `sql`; `SqlCheck`s are computed in
+DuckDB directly (cross-table checks, offsets against bodies, row counts against the previous
+run) and recorded next to them in audit.validation_runs. Every check carries a one-line
+`note`: what it protects. `severity="warning"` is recorded but does not block publishing.
+
+`python expectations/suites.py` prints the Markdown table kept in expectations/README.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ID_REGEX = r"^[0-9a-f]{16,32}$"
+MD5_REGEX = r"^[0-9a-f]{32}$"
+URL_REGEX = r"^https?://"
+CLOCK_SKEW_HOURS = 12  # a story "published" this far ahead of our clock is a parse error
+
+ENTITY_TYPES = ["person", "organization", "location", "group"]
+FETCH_STATUSES = ["ok", "not_modified", "skipped", "failed", "retrying"]
+PARSE_STATUSES = ["ok", "not_an_article", "empty_body", "parse_error"]
+ENRICH_STATUSES = ["ok", "skipped_empty", "too_long", "error"]
+SANCTION_ACTIONS = [
+    "imposed", "lifted", "threatened", "extended", "called_for", "eased", "expanded",
+    "proposed", "renewed", "suspended", "upheld", "announced", "considered", "violated",
+    "evaded", "tightened", "designated", "delisted", "removed", "reimposed", "approved",
+    "adopted", "vetoed", "opposed", "urged", "condemned",
+]
+
+# hours from now to published_at: > CLOCK_SKEW_HOURS means "in the future"
+HOURS_AHEAD = "date_diff('second', current_timestamp, {col}) / 3600.0"
+
+
+@dataclass(frozen=True)
+class Check:
+    expectation: str  # a class in great_expectations.expectations
+    kwargs: dict[str, Any]
+    note: str  # what it protects, one line
+    severity: str = "critical"  # or "warning": recorded, does not block publishing
+
+    @property
+    def column(self) -> str | None:
+        kw = self.kwargs
+        if "column" in kw:
+            return kw["column"]
+        if "column_A" in kw:
+            return f"{kw['column_A']},{kw['column_B']}"
+        if "column_list" in kw:
+            return ",".join(kw["column_list"])
+        return None
+
+
+@dataclass(frozen=True)
+class Suite:
+    table: str  # "raw.articles", "marts.articles"
+    sql: str  # the rows to validate; raw suites take the run_id as parameter $run_id
+    checks: list[Check]
+    per_run: bool = False  # raw: only this run's rows
+
+
+@dataclass(frozen=True)
+class SqlCheck:
+    """A check computed in SQL: the query returns the number of offending rows."""
+
+    table: str
+    name: str
+    sql: str
+    note: str
+    severity: str = "critical"
+    column: str | None = None
+
+
+@dataclass(frozen=True)
+class RowCountBound:
+    """A mart's row count must be at least `min_ratio` x the previous validated run's."""
+
+    table: str
+    min_ratio: float
+    note: str
+    severity: str = "critical"
+
+
+def _not_null(col: str, note: str, **kw) -> Check:
+    return Check("ExpectColumnValuesToNotBeNull", {"column": col, **kw}, note)
+
+
+def _unique(col: str, note: str) -> Check:
+    return Check("ExpectColumnValuesToBeUnique", {"column": col}, note)
+
+
+def _unique_together(cols: list[str], note: str) -> Check:
+    return Check("ExpectCompoundColumnsToBeUnique", {"column_list": cols}, note)
+
+
+def _regex(col: str, regex: str, note: str) -> Check:
+    return Check("ExpectColumnValuesToMatchRegex", {"column": col, "regex": regex}, note)
+
+
+def _in_set(col: str, values: list[str], note: str, severity: str = "critical") -> Check:
+    return Check("ExpectColumnValuesToBeInSet", {"column": col, "value_set": values}, note,
+                 severity)
+
+
+def _between(col: str, note: str, min_value=None, max_value=None, **kw) -> Check:
+    return Check("ExpectColumnValuesToBeBetween",
+                 {"column": col, "min_value": min_value, "max_value": max_value, **kw}, note)
+
+
+def _a_after_b(a: str, b: str, note: str, or_equal: bool = False) -> Check:
+    return Check("ExpectColumnPairValuesAToBeGreaterThanB",
+                 {"column_A": a, "column_B": b, "or_equal": or_equal,
+                  "ignore_row_if": "either_value_is_missing"}, note)
+
+
+def _at_least_rows(n: int, note: str) -> Check:
+    return Check("ExpectTableRowCountToBeBetween", {"min_value": n}, note)
+
+
+def _not_in_future(col: str) -> Check:
+    return _between(col, f"published dates at most {CLOCK_SKEW_HOURS} h ahead of our clock "
+                         "(a future date is a day/month swap or a wrong zone)",
+                    max_value=CLOCK_SKEW_HOURS)
+
+
+_SPAN_NOTE = "character offsets form a span (end after start) into the article body"
+
+SUITES: list[Suite] = [
+    # ---- raw: this run's rows, as loaded -------------------------------------------------
+    Suite("raw.discoveries", "select * from raw.discoveries where run_id = $run_id", [
+        _not_null("source", "every discovered URL belongs to a configured source"),
+        _regex("url", URL_REGEX, "only http(s) URLs are queued for fetching"),
+        _unique_together(["source", "url"], "the loader's key: one row per URL per run"),
+    ], per_run=True),
+    Suite("raw.fetches", "select * from raw.fetches where run_id = $run_id", [
+        _in_set("status", FETCH_STATUSES, "fetch outcomes are the five the pipeline knows"),
+        _regex("url", URL_REGEX, "only http(s) URLs were requested"),
+        _between("attempt", "attempts count from 1", min_value=1),
+        _between("http_status", "HTTP statuses are real ones", min_value=100, max_value=599),
+        _unique_together(["url", "attempt", "is_feed"],
+                         "the loader's key: one row per attempt per URL per run"),
+    ], per_run=True),
+    Suite("raw.articles",
+          f"select *, length(body_text) as body_chars, "
+          f"{HOURS_AHEAD.format(col='try_cast(published_at as timestamptz)')} "
+          f"as published_hours_ahead "
+          f"from raw.articles where run_id = $run_id and parse_status = 'ok'", [
+              _regex("article_id", ID_REGEX, "article ids are hex digests (joins, URLs)"),
+              _unique_together(["article_id", "content_sha256"],
+                               "the loader's key: one row per page version"),
+              _regex("url", URL_REGEX, "articles come from http(s) pages"),
+              _not_null("content_hash", "the body hash drives syndicated-copy detection"),
+              _between("body_chars", "a page parsed ok has a body (empty = broken parser)",
+                       min_value=1),
+              _between("word_count", "a page parsed ok has words", min_value=1),
+              _not_in_future("published_hours_ahead"),
+          ], per_run=True),
+    Suite("raw.enrichments", "select * from raw.enrichments where run_id = $run_id", [
+        _in_set("status", ENRICH_STATUSES, "NLP outcomes are the four the pipeline knows"),
+        _unique_together(["article_id", "content_hash"], "one NLP outcome per article version"),
+    ], per_run=True),
+    Suite("raw.entity_mentions", "select * from raw.entity_mentions where run_id = $run_id", [
+        _in_set("entity_type", ENTITY_TYPES, "the NLP emits only the four contract types"),
+        _not_null("canonical_name", "every mention names something"),
+        _unique_together(["article_id", "content_hash", "mention_index"],
+                         "mentions are numbered once per article version"),
+        _between("start_char", "offsets point into the body", min_value=0),
+        _a_after_b("end_char", "start_char", _SPAN_NOTE),
+    ], per_run=True),
+    Suite("raw.quotes", "select * from raw.quotes where run_id = $run_id", [
+        _not_null("quote_text", "a quote has words"),
+        _unique_together(["article_id", "content_hash", "quote_index"],
+                         "quotes are numbered once per article version"),
+        _between("start_char", "offsets point into the body", min_value=0),
+        _a_after_b("end_char", "start_char", _SPAN_NOTE),
+    ], per_run=True),
+    Suite("raw.sanctions", "select * from raw.sanctions where run_id = $run_id", [
+        _not_null("target_name", "a sanctions event has a target"),
+        _in_set("action", SANCTION_ACTIONS, "sanction verbs the marts know (new ones: review)",
+                severity="warning"),
+        _unique_together(["article_id", "content_hash", "sanction_index"],
+                         "events are numbered once per article version"),
+        _a_after_b("end_char", "start_char", _SPAN_NOTE),
+    ], per_run=True),
+    # ---- marts: in full (they are small) ------------------------------------------------
+    Suite("marts.articles",
+          f"select article_id, url, canonical_url, source, title, word_count, language, "
+          f"length(body_text) as body_chars, published_at, fetched_at, "
+          f"{HOURS_AHEAD.format(col='published_at')} as published_hours_ahead, "
+          f"syndicated_from_article_id from marts.articles", [
+              _at_least_rows(1, "an empty publication is never published"),
+              _unique("article_id", "one row per article (the mart's key)"),
+              _regex("article_id", ID_REGEX, "article ids are hex digests"),
+              _regex("url", URL_REGEX, "links analysts click are http(s)"),
+              _not_null("source", "every article is attributed to a source"),
+              _not_null("title", "every article has a headline", mostly=0.95),
+              _between("word_count", "every article has words", min_value=1),
+              _between("body_chars", "every article has a body", min_value=1),
+              _not_in_future("published_hours_ahead"),
+              _not_null("fetched_at", "every article records when it was fetched"),
+          ]),
+    Suite("marts.entities", "select * exclude (aliases) from marts.entities", [
+        _unique("entity_id", "one row per entity (the mart's key)"),
+        _regex("entity_id", MD5_REGEX, "entity ids are md5(type|name)"),
+        _not_null("name", "every entity has a name"),
+        _in_set("entity_type", ENTITY_TYPES, "the four entity types of the contract"),
+        _unique_together(["entity_type", "name"], "alias resolution left no duplicate names"),
+        _between("mention_count", "an entity exists because it was mentioned", min_value=1),
+        _a_after_b("mention_count", "article_count", "mentions >= articles mentioning",
+                   or_equal=True),
+    ]),
+    Suite("marts.entity_mentions",
+          "select mention_id, article_id, entity_id, entity_type, start_char, end_char "
+          "from marts.entity_mentions", [
+              _unique("mention_id", "one row per mention (the mart's key)"),
+              _regex("mention_id", MD5_REGEX, "mention ids are md5 digests"),
+              _regex("article_id", ID_REGEX, "article ids are hex digests"),
+              _not_null("entity_id", "every mention is linked to an entity"),
+              _in_set("entity_type", ENTITY_TYPES, "the four entity types of the contract"),
+              _a_after_b("end_char", "start_char", _SPAN_NOTE),
+          ]),
+    Suite("marts.quotes",
+          "select quote_id, article_id, quote_text, speaker_name, speaker_entity_id, "
+          "is_direct, start_char, end_char from marts.quotes", [
+              _unique("quote_id", "one row per quote (the mart's key)"),
+              _regex("quote_id", MD5_REGEX, "quote ids are md5 digests"),
+              _not_null("quote_text", "a quote has words"),
+              _regex("speaker_entity_id", MD5_REGEX, "a linked speaker has an entity id"),
+              _not_null("is_direct", "direct vs reported is always decided"),
+              _a_after_b("end_char", "start_char", _SPAN_NOTE),
+          ]),
+    Suite("marts.sanctions",
+          "select sanction_id, article_id, action, authority_name, target_name, "
+          "target_entity_id, source_url, published_at from marts.sanctions", [
+              _unique("sanction_id", "one row per event and target (the mart's key)"),
+              _regex("sanction_id", MD5_REGEX, "sanction ids are md5 digests"),
+              _not_null("target_name", "every event has a target"),
+              _in_set("action", SANCTION_ACTIONS,
+                      "sanction verbs the marts know (new ones: review)", severity="warning"),
+              _regex("source_url", URL_REGEX, "every event links to its article"),
+              _unique_together(["article_id", "action", "authority_name", "target_name"],
+                               "one row per sanctions target (duplicates collapsed)"),
+          ]),
+    Suite("marts.sanctions_by_authority", "select * from marts.sanctions_by_authority", [
+        _unique_together(["sanction_date", "authority", "action"],
+                         "one row per day/authority/action"),
+        _between("event_count", "a row exists because an event happened", min_value=1),
+        _a_after_b("event_count", "target_count", "events >= distinct targets", or_equal=True),
+    ]),
+    Suite("marts.quotes_about_entity",
+          "select quote_about_id, quote_id, about_entity_id, mention_count "
+          "from marts.quotes_about_entity", [
+              _unique("quote_about_id", "one row per (quote, entity)"),
+              _unique_together(["quote_id", "about_entity_id"], "one row per (quote, entity)"),
+              _not_null("about_entity_id", "every row names the entity talked about"),
+          ]),
+]
+
+
+def _orphans(table: str, column: str, parent: str, parent_key: str) -> str:
+    return (f"select count(*) from {table} c where c.{column} is not null and not exists "
+            f"(select 1 from {parent} p where p.{parent_key} = c.{column})")
+
+
+def _outside_body(table: str) -> str:
+    return (f"select count(*) from {table} c join marts.articles a using (article_id) "
+            f"where c.end_char > length(a.body_text) or c.start_char < 0")
+
+
+SQL_CHECKS: list[SqlCheck] = [
+    SqlCheck("marts.quotes", "speaker_entity_id_exists_in_entities",
+             _orphans("marts.quotes", "speaker_entity_id", "marts.entities", "entity_id"),
+             "every linked speaker is an entity analysts can look up",
+             column="speaker_entity_id"),
+    SqlCheck("marts.sanctions", "target_entity_id_exists_in_entities",
+             _orphans("marts.sanctions", "target_entity_id", "marts.entities", "entity_id"),
+             "every linked sanctions target is an entity", column="target_entity_id"),
+    SqlCheck("marts.sanctions", "authority_entity_id_exists_in_entities",
+             _orphans("marts.sanctions", "authority_entity_id", "marts.entities", "entity_id"),
+             "every linked sanctioning authority is an entity", column="authority_entity_id"),
+    SqlCheck("marts.entity_mentions", "entity_id_exists_in_entities",
+             _orphans("marts.entity_mentions", "entity_id", "marts.entities", "entity_id"),
+             "entity counts and mentions agree", column="entity_id"),
+    SqlCheck("marts.entity_mentions", "article_id_exists_in_articles",
+             _orphans("marts.entity_mentions", "article_id", "marts.articles", "article_id"),
+             "no mention of an article that is not published", column="article_id"),
+    SqlCheck("marts.quotes", "article_id_exists_in_articles",
+             _orphans("marts.quotes", "article_id", "marts.articles", "article_id"),
+             "no quote from an article that is not published", column="article_id"),
+    SqlCheck("marts.sanctions", "article_id_exists_in_articles",
+             _orphans("marts.sanctions", "article_id", "marts.articles", "article_id"),
+             "no sanctions event from an article that is not published", column="article_id"),
+    SqlCheck("marts.articles", "syndicated_from_exists_in_articles",
+             _orphans("marts.articles", "syndicated_from_article_id", "marts.articles",
+                      "article_id"),
+             "a syndicated copy points at a published original",
+             column="syndicated_from_article_id"),
+    SqlCheck("marts.entity_mentions", "offsets_within_article_body",
+             _outside_body("marts.entity_mentions"),
+             "mention offsets point into the body they were read from (same version)",
+             column="start_char,end_char"),
+    SqlCheck("marts.quotes", "offsets_within_article_body", _outside_body("marts.quotes"),
+             "quote offsets point into the body they were read from (same version)",
+             column="start_char,end_char"),
+]
+
+ROW_COUNT_BOUNDS: list[RowCountBound] = [
+    RowCountBound("marts.articles", 1.0, "articles never disappear (raw keeps history)"),
+    RowCountBound("marts.entities", 0.9, "entities shrink only a little (alias merges)"),
+    RowCountBound("marts.entity_mentions", 0.9, "mentions shrink only with new versions"),
+    RowCountBound("marts.quotes", 0.9, "quotes shrink only with new versions"),
+    RowCountBound("marts.sanctions", 0.9, "sanctions shrink only with new versions"),
+]
+
+
+@dataclass
+class _Row:
+    table: str
+    check: str
+    column: str
+    severity: str
+    note: str
+    extra: list[str] = field(default_factory=list)
+
+
+def markdown_table() -> str:
+    rows = [_Row(s.table, c.expectation, c.column or "", c.severity, c.note)
+            for s in SUITES for c in s.checks]
+    rows += [_Row(c.table, f"sql: {c.name}", c.column or "", c.severity, c.note)
+             for c in SQL_CHECKS]
+    rows += [_Row(b.table, "sql: row_count_not_below_previous_run", "",
+                  b.severity, f"{b.note} (>= {b.min_ratio:.0%} of last run)")
+             for b in ROW_COUNT_BOUNDS]
+    lines = ["| table | expectation | column | severity | protects |",
+             "| --- | --- | --- | --- | --- |"]
+    lines += [f"| {r.table} | {r.check} | {r.column} | {r.severity} | {r.note} |" for r in rows]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

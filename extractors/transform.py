@@ -1,0 +1,112 @@
+"""Run dbt (dbt_project/) against the work database, and read back what happened.
+
+dbt runs as a subprocess (the `dbt` executable beside this interpreter), so its ~3 s import
+and its logging stay out of the calling process. Results come from target/run_results.json,
+not from scraping the console: counts by status, and each failing node with its message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+TAIL_LINES = 40
+
+
+class DbtError(RuntimeError):
+    """dbt reported an error (a model, test or seed failed, or dbt itself did)."""
+
+    def __init__(self, message: str, result: DbtResult | None = None):
+        super().__init__(message)
+        self.result = result
+
+
+@dataclass
+class DbtResult:
+    command: list[str]
+    returncode: int
+    elapsed_s: float
+    counts: dict[str, int] = field(default_factory=dict)  # pass/success/warn/error/fail/skip
+    failures: list[str] = field(default_factory=list)  # "node: message", errors and fails
+    warnings: list[str] = field(default_factory=list)
+    output_tail: str = ""  # the last lines of dbt's console output
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.failures
+
+
+def dbt_executable() -> str:
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else "dbt"
+
+
+def dbt_env(work_db: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        NEWS_WORK_DB=str(Path(work_db).resolve()),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="False",
+        DO_NOT_TRACK="1",
+        DBT_TARGET_PATH=str(PROJECT_DIR / "target"),
+        DBT_LOG_PATH=str(PROJECT_DIR / "logs"),
+        DBT_USE_COLORS="False",
+        DBT_VERSION_CHECK="False",
+        DBT_PARTIAL_PARSE="True",
+    )
+    return env
+
+
+def _summarise(results: list[dict]) -> tuple[Counter, list[str], list[str]]:
+    counts: Counter = Counter()
+    failures, warnings = [], []
+    for r in results:
+        status = str(r.get("status", "")).lower()
+        counts[status] += 1
+        node = r.get("unique_id", "?")
+        message = " ".join(str(r.get("message") or "").split())[:500]
+        if status in {"error", "fail", "runtime error"}:
+            failures.append(f"{node}: {message}")
+        elif status == "warn":
+            warnings.append(f"{node}: {message}")
+    return counts, failures, warnings
+
+
+def run_dbt(command: list[str], work_db: Path, full_refresh: bool = False) -> DbtResult:
+    """`dbt <command>` on the work database; raises DbtError if anything errored or failed.
+
+    Example: run_dbt(["build"], paths.work) or run_dbt(["build"], paths.work, full_refresh=True).
+    """
+    args = [dbt_executable(), *command, "--project-dir", str(PROJECT_DIR),
+            "--profiles-dir", str(PROJECT_DIR)]
+    if full_refresh and command and command[0] in {"build", "run", "seed"}:
+        args.append("--full-refresh")
+    results_file = PROJECT_DIR / "target" / "run_results.json"
+    results_file.unlink(missing_ok=True)  # never read a previous invocation's results
+
+    started = time.monotonic()
+    proc = subprocess.run(args, env=dbt_env(work_db), cwd=PROJECT_DIR, capture_output=True,
+                          text=True, check=False)
+    elapsed = round(time.monotonic() - started, 2)
+    output = (proc.stdout or "") + (proc.stderr or "")
+    tail = "\n".join(output.rstrip().splitlines()[-TAIL_LINES:])
+
+    counts, failures, warnings = Counter(), [], []
+    if results_file.exists():
+        payload = json.loads(results_file.read_text())
+        counts, failures, warnings = _summarise(payload.get("results", []))
+    result = DbtResult(command=list(command), returncode=proc.returncode, elapsed_s=elapsed,
+                       counts=dict(counts), failures=failures, warnings=warnings,
+                       output_tail=tail)
+    if proc.returncode != 0 or failures:
+        summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no results"
+        lines = [f"dbt {' '.join(command)} failed (exit {proc.returncode}; {summary})"]
+        lines += [f"  {f}" for f in failures] or [f"  {tail}"]
+        raise DbtError("\n".join(lines), result)
+    return result

@@ -1,0 +1,295 @@
+"""Validate a run's raw rows and the built marts with Great Expectations (GX Core 1.x).
+
+The suites live in expectations/suites.py. DataFrames are read from the work database
+opened read-only (the GX SQL datasource does not work on DuckDB), the database is closed,
+then each table runs through a GX Checkpoint whose UpdateDataDocsAction keeps the HTML
+Data Docs current. Cross-table and row-count checks are computed in SQL. Finally the work
+database is opened read-write once to record every result in audit.validation_runs (one row
+per expectation per run; re-validating a run replaces its rows).
+
+great_expectations takes ~6 s to import: it is imported inside validate(), never at module
+import, so the Airflow DAG file stays light.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from extractors.warehouse import connect
+
+log = logging.getLogger(__name__)
+
+SUITES_FILE = Path(__file__).resolve().parent.parent / "expectations" / "suites.py"
+DATASOURCE = "news_warehouse"
+MAX_EXAMPLES = 3  # unexpected values quoted in a failure message
+
+AUDIT_DDL = """
+create schema if not exists audit;
+create table if not exists audit.validation_runs (
+    run_id varchar not null,
+    validated_at timestamptz not null,
+    table_name varchar not null,
+    expectation varchar not null,
+    "column" varchar,
+    success boolean not null,
+    observed_value varchar,
+    note varchar,
+    severity varchar,
+    unexpected_count bigint
+)
+"""
+AUDIT_COLUMNS = ("run_id", "validated_at", "table_name", "expectation", "column", "success",
+                 "observed_value", "note", "severity", "unexpected_count")
+
+
+@dataclass
+class ValidationOutcome:
+    success: bool  # no critical expectation failed
+    results: list[dict] = field(default_factory=list)  # one row per expectation (audit rows)
+    failures: list[str] = field(default_factory=list)  # readable, critical ones first
+    docs_path: Path | None = None  # Data Docs index.html
+    warnings: list[str] = field(default_factory=list)  # failed checks of severity warning
+    elapsed_s: float = 0.0
+
+
+def load_suites() -> ModuleType:
+    """expectations/suites.py by path: it is project data, not an installed package."""
+    name = "news_warehouse_expectations"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, SUITES_FILE)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses resolve their module by name
+    spec.loader.exec_module(module)
+    return module
+
+
+def _short(value: Any, limit: int = 300) -> str | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _table_exists(con, table: str) -> bool:
+    schema, name = table.split(".")
+    found = con.execute("select count(*) from information_schema.tables "
+                        "where table_schema = ? and table_name = ?", [schema, name]).fetchone()
+    return found[0] > 0
+
+
+def _read(work_db: Path, run_id: str, suites_mod: ModuleType) -> tuple[dict, list[dict]]:
+    """Everything validation needs from the work database, read in one short read-only open:
+    the DataFrames, the SQL checks' results and the previous run's row counts."""
+    frames: dict[str, Any] = {}
+    sql_rows: list[dict] = []
+    with connect(work_db, read_only=True) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        for suite in suites_mod.SUITES:
+            if not _table_exists(con, suite.table):
+                frames[suite.table] = None
+                continue
+            params = {"run_id": run_id} if suite.per_run else {}
+            frames[suite.table] = con.execute(suite.sql, params).df()
+
+        for check in suites_mod.SQL_CHECKS:
+            row = dict(table=check.table, expectation=f"sql: {check.name}",
+                       column=check.column, note=check.note, severity=check.severity)
+            try:
+                bad = con.execute(check.sql).fetchone()[0]
+                row.update(success=bad == 0, observed_value=str(bad), unexpected_count=bad)
+            except Exception as exc:  # a missing table is a failure, not a crash
+                row.update(success=False, observed_value=f"error: {exc}"[:300],
+                           unexpected_count=None)
+            sql_rows.append(row)
+
+        has_audit = _table_exists(con, "audit.validation_runs")
+        for bound in suites_mod.ROW_COUNT_BOUNDS:
+            row = dict(table=bound.table, expectation="sql: row_count_not_below_previous_run",
+                       column=None, severity=bound.severity,
+                       note=f"{bound.note} (>= {bound.min_ratio:.0%} of last run)")
+            if not _table_exists(con, bound.table):
+                sql_rows.append(dict(row, success=False, observed_value="table missing",
+                                     unexpected_count=None))
+                continue
+            count = con.execute(f"select count(*) from {bound.table}").fetchone()[0]
+            previous = None
+            if has_audit:
+                found = con.execute(
+                    "select observed_value from audit.validation_runs "
+                    "where table_name = ? and expectation = ? and run_id <> ? "
+                    "order by validated_at desc limit 1",
+                    [bound.table, row["expectation"], run_id]).fetchone()
+                previous = int(found[0]) if found and str(found[0]).isdigit() else None
+            ok = previous is None or count >= bound.min_ratio * previous
+            sql_rows.append(dict(
+                row, success=ok, observed_value=str(count), unexpected_count=None,
+                note=row["note"] + (f"; previous run {previous}" if previous is not None
+                                    else "; no previous run")))
+    return frames, sql_rows
+
+
+def _gx_rows(table: str, suite_result) -> list[dict]:
+    rows = []
+    for r in suite_result.results:
+        config = r.expectation_config
+        meta = config.meta or {}
+        result = r.result or {}
+        observed = result.get("observed_value")
+        unexpected = result.get("unexpected_count")
+        if observed is None and unexpected is not None:
+            examples = result.get("partial_unexpected_list") or []
+            observed = f"{unexpected} unexpected" + (
+                f", e.g. {_short(examples[:MAX_EXAMPLES], 200)}" if examples else "")
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            observed = f"error: {r.exception_info.get('exception_message')}"
+        rows.append(dict(
+            table=table, expectation=config.type, column=meta.get("column"),
+            success=bool(r.success), observed_value=_short(observed),
+            note=meta.get("note"), severity=meta.get("severity", "critical"),
+            unexpected_count=None if unexpected is None else int(unexpected)))
+    return rows
+
+
+def _failure_text(row: dict) -> str:
+    column = f"({row['column']})" if row.get("column") else ""
+    return (f"{row['table']}: {row['expectation']}{column} failed, observed "
+            f"{row.get('observed_value')} -- protects: {row.get('note')}")
+
+
+def validate(work_db: Path, run_id: str, report_dir: Path) -> ValidationOutcome:
+    """Run every suite; record results in audit.validation_runs; build Data Docs.
+
+    Returns the outcome (the caller decides whether to publish: outcome.success).
+    """
+    started = time.monotonic()
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("GX_USAGE_STATS", "False")
+    import great_expectations as gx  # ~6 s: imported here, not at module level
+    import great_expectations.expectations as gxe
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    suites_mod = load_suites()
+    work_db = Path(work_db)
+    frames, sql_rows = _read(work_db, run_id, suites_mod)
+
+    report_dir = Path(report_dir)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(mode="file", project_root_dir=report_dir / "gx")
+    _quiet_progress_bars(context)
+    datasource = context.data_sources.add_or_update_pandas(DATASOURCE)
+
+    rows: list[dict] = []
+    for suite in suites_mod.SUITES:
+        df = frames.get(suite.table)
+        if df is None:
+            rows.append(dict(table=suite.table, expectation="table_exists", column=None,
+                             success=False, observed_value="table missing",
+                             note="the table the suite validates was built",
+                             severity="critical", unexpected_count=None))
+            continue
+        if suite.per_run and df.empty:
+            rows.append(dict(table=suite.table, expectation="rows_this_run", column=None,
+                             success=True, observed_value="0",
+                             note="nothing loaded for this run: nothing to check",
+                             severity="info", unexpected_count=None))
+            continue
+        key = suite.table.replace(".", "__")
+        try:
+            asset = datasource.get_asset(key)
+        except LookupError:
+            asset = datasource.add_dataframe_asset(name=key)
+        try:
+            batch_definition = asset.get_batch_definition("all_rows")
+        except (KeyError, LookupError, ValueError):
+            batch_definition = asset.add_batch_definition_whole_dataframe("all_rows")
+
+        gx_suite = gx.ExpectationSuite(name=key)
+        for check in suite.checks:
+            expectation_class = getattr(gxe, check.expectation)
+            gx_suite.add_expectation(expectation_class(
+                **check.kwargs, notes=check.note,
+                meta={"note": check.note, "severity": check.severity, "column": check.column},
+            ))
+        gx_suite = context.suites.add_or_update(gx_suite)
+        definition = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=key, data=batch_definition, suite=gx_suite))
+        checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
+            name=key, validation_definitions=[definition],
+            actions=[UpdateDataDocsAction(name="update_data_docs")],
+            result_format={"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES},
+        ))
+        result = checkpoint.run(batch_parameters={"dataframe": df},
+                                run_id=None if not run_id else _gx_run_id(run_id))
+        for suite_result in result.run_results.values():
+            rows.extend(_gx_rows(suite.table, suite_result))
+
+    rows.extend(sql_rows)
+    validated_at = datetime.now(UTC)
+    for row in rows:
+        row["run_id"] = run_id
+        row["validated_at"] = validated_at
+    _record(work_db, run_id, rows)
+
+    critical = [r for r in rows if not r["success"] and r["severity"] == "critical"]
+    warned = [r for r in rows if not r["success"] and r["severity"] != "critical"]
+    docs = report_dir / "gx" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    outcome = ValidationOutcome(
+        success=not critical,
+        results=[{("table_name" if k == "table" else k): v for k, v in r.items()} for r in rows],
+        failures=[_failure_text(r) for r in critical],
+        warnings=[_failure_text(r) for r in warned],
+        docs_path=docs if docs.exists() else None,
+        elapsed_s=round(time.monotonic() - started, 2),
+    )
+    log.info("validation of %s: %d checks, %d failed, %d warnings, %.1f s", run_id,
+             len(rows), len(critical), len(warned), outcome.elapsed_s)
+    return outcome
+
+
+def _quiet_progress_bars(context) -> None:
+    try:
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    except Exception as exc:  # cosmetic only
+        log.debug("could not turn GX progress bars off: %s", exc)
+
+
+def _gx_run_id(run_id: str):
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    return RunIdentifier(run_name=run_id)
+
+
+def _record(work_db: Path, run_id: str, rows: list[dict]) -> None:
+    with connect(work_db) as con:
+        con.execute(AUDIT_DDL)
+        con.execute("begin")
+        try:
+            con.execute("delete from audit.validation_runs where run_id = ?", [run_id])
+            con.executemany(
+                f"insert into audit.validation_runs ({', '.join(map(_quote, AUDIT_COLUMNS))}) "
+                f"values ({', '.join('?' for _ in AUDIT_COLUMNS)})",
+                [[r["run_id"], r["validated_at"], r["table"], r["expectation"], r["column"],
+                  r["success"], r["observed_value"], r["note"], r["severity"],
+                  r["unexpected_count"]] for r in rows])
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+
+
+def _quote(name: str) -> str:
+    return f'"{name}"'

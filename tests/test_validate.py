@@ -1,0 +1,102 @@
+"""Great Expectations validation, for real, on a dbt-built fixture work database.
+
+The good database (tests/test_dbt.py's fixture, built once) passes; a copy with a bad
+batch (an empty body and a future date in this run's raw articles, a duplicated article in
+marts) fails with messages naming the table and the expectation.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from test_dbt import A_V2, article, build_fixture_db
+
+from extractors.load import load_rows
+from extractors.transform import run_dbt
+from extractors.validate import ValidationOutcome, validate
+from extractors.warehouse import connect
+
+
+@pytest.fixture(scope="module")
+def good_db(tmp_path_factory):
+    db = build_fixture_db(tmp_path_factory.mktemp("gx") / "work.duckdb")
+    run_dbt(["build"], db)
+    return db
+
+
+@pytest.fixture(scope="module")
+def good(good_db, tmp_path_factory) -> tuple[ValidationOutcome, object]:
+    report_dir = tmp_path_factory.mktemp("validation")
+    return validate(good_db, "run-1", report_dir), report_dir
+
+
+def audit_rows(db, run_id: str) -> list[tuple]:
+    with connect(db, read_only=True) as con:
+        return con.execute("select table_name, expectation, \"column\", success, note "
+                           "from audit.validation_runs where run_id = ? order by all",
+                           [run_id]).fetchall()
+
+
+def test_good_fixture_passes(good):
+    outcome, _ = good
+    assert outcome.success, outcome.failures
+    assert outcome.failures == []
+    tables = {r["table_name"] for r in outcome.results}
+    assert {"raw.articles", "raw.fetches", "marts.articles", "marts.entities",
+            "marts.quotes", "marts.sanctions"} <= tables
+    assert all(r["note"] for r in outcome.results)  # every check says what it protects
+    assert outcome.elapsed_s < 30
+
+
+def test_results_recorded_and_docs_built(good, good_db):
+    outcome, report_dir = good
+    rows = audit_rows(good_db, "run-1")
+    assert len(rows) == len(outcome.results)
+    assert ("marts.quotes", "sql: speaker_entity_id_exists_in_entities",
+            "speaker_entity_id", True) in {r[:4] for r in rows}
+    assert outcome.docs_path is not None and outcome.docs_path.name == "index.html"
+    assert outcome.docs_path.is_file() and str(outcome.docs_path).startswith(str(report_dir))
+    assert "marts__articles" in outcome.docs_path.read_text() or any(
+        outcome.docs_path.parent.rglob("*marts__articles*"))
+
+
+def test_bad_batch_fails_with_readable_messages(good, good_db, tmp_path):
+    bad_db = tmp_path / "bad.duckdb"
+    shutil.copy(good_db, bad_db)
+    future = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    empty = article("9999000000000009", A_V2, "hash-empty", run_id="bad-run",
+                    fetched_at="2026-03-04T10:00:00+00:00", published_at=future)
+    empty.body_text, empty.word_count, empty.paragraphs = "", 0, []
+    with connect(bad_db) as con:
+        load_rows(con, "articles", [empty], "bad-run")
+        con.execute("insert into marts.articles select * from marts.articles limit 1")
+
+    outcome = validate(bad_db, "bad-run", tmp_path / "report")
+    assert not outcome.success
+    text = "\n".join(outcome.failures)
+    assert "raw.articles: expect_column_values_to_be_between(body_chars)" in text
+    assert "raw.articles: expect_column_values_to_be_between(word_count)" in text
+    assert "raw.articles: expect_column_values_to_be_between(published_hours_ahead)" in text
+    assert "marts.articles: expect_column_values_to_be_unique(article_id) failed" in text
+    assert "protects: one row per article" in text
+    assert all(f.startswith(("raw.", "marts.")) for f in outcome.failures)
+    failed = {(r[0], r[1]) for r in audit_rows(bad_db, "bad-run") if not r[3]}
+    assert ("marts.articles", "expect_column_values_to_be_unique") in failed
+    # the earlier good run's rows are untouched; re-validating replaces, never duplicates
+    assert audit_rows(bad_db, "run-1") == audit_rows(good_db, "run-1")
+    again = validate(bad_db, "bad-run", tmp_path / "report")
+    assert len(audit_rows(bad_db, "bad-run")) == len(again.results) == len(outcome.results)
+
+
+def test_shrinking_mart_fails_row_count_bound(good, good_db, tmp_path):
+    db = tmp_path / "shrunk.duckdb"
+    shutil.copy(good_db, db)
+    with connect(db) as con:
+        con.execute("delete from marts.articles where syndicated_from_article_id is not null")
+    outcome = validate(db, "run-3", tmp_path / "report")
+    assert any(f.startswith("marts.articles: sql: row_count_not_below_previous_run")
+               for f in outcome.failures), outcome.failures
+    # the copy's quotes still point at the deleted article: caught by the SQL checks too
+    assert any("quotes: sql: article_id_exists_in_articles" in f for f in outcome.failures)
