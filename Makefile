@@ -28,13 +28,15 @@ export DO_NOT_TRACK := 1
 export TMPDIR := $(CURDIR)/.tmp
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: help setup run test test-fast lint eval eval-parser eval-quotes lock clean
+.PHONY: help setup run test lint eval eval-parser airflow docs lock clean
 help:
 	@echo "make run    - set up, serve the demo site, run the news_pipeline DAG once, print a summary"
 	@echo "make test   - set up and run the test suite"
 	@echo "make lint   - ruff (including Airflow AIR rules)"
 	@echo "make eval-parser DATA=<folder>  - article-extraction precision/recall/F1"
 	@echo "make eval   - score NLP extraction against the demo gold (and GOLD=<jsonl> quotes set)"
+	@echo "make airflow - start Airflow locally (web UI on http://localhost:8080)"
+	@echo "make docs   - build and serve the dbt documentation site (after one make run)"
 
 setup: $(VENV)/.installed .airflow/.migrated
 
@@ -54,7 +56,8 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 run: setup
 	@mkdir -p .tmp
-	$(BIN)/python -m extractors.run --sources $(SOURCES) --warehouse $(WAREHOUSE)
+	$(BIN)/python -m extractors.run --sources $(SOURCES) --warehouse $(WAREHOUSE) \
+	  $(if $(MAX_ARTICLES),--max-articles $(MAX_ARTICLES)) $(if $(FULL_REFRESH),--full-refresh)
 
 test: setup
 	$(BIN)/python -m pytest -q
@@ -67,6 +70,18 @@ eval-parser: setup
 
 eval: setup
 	$(BIN)/python -m extractors.evaluate_nlp --demo demo_site/gold.json $(if $(wildcard $(GOLD)),--quotes $(GOLD))
+
+# The web UI with scheduler and workers; SIGINT (Ctrl-C) stops them all.
+airflow: setup
+	@echo "Airflow UI: http://localhost:8080  user: admin"
+	@echo "password: see $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
+	AIRFLOW__CORE__PARALLELISM=4 $(BIN)/airflow standalone
+
+docs: setup
+	NEWS_WORK_DB=$(abspath $(basename $(WAREHOUSE)).work.duckdb) $(BIN)/dbt docs generate \
+	  --project-dir dbt_project --profiles-dir dbt_project
+	NEWS_WORK_DB=$(abspath $(basename $(WAREHOUSE)).work.duckdb) $(BIN)/dbt docs serve \
+	  --project-dir dbt_project --profiles-dir dbt_project --host 127.0.0.1 --port 8081
 
 # Regenerate the lock after editing pyproject.toml dependencies.
 lock: $(VENV)/.installed

@@ -53,7 +53,7 @@ def run_context() -> stages.RunContext:
 def report(stage: str, subject: str, counts: dict) -> None:
     """One log line per stage with its numbers; the run summary is built from the same."""
     log.info("[stage] %s %s: %s", stage, subject,
-             ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+             ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing to do")
 
 
 @dag(

@@ -100,12 +100,18 @@ def _arrow(table: RawTable, rows: list[dict]) -> pa.Table:
 
 
 def load_rows(
-    con: duckdb.DuckDBPyConnection, table_name: str, records: Iterable, run_id: str
+    con: duckdb.DuckDBPyConnection, table_name: str, records: Iterable, run_id: str,
+    replaces: Iterable[dict] = (),
 ) -> int:
-    """Replace-by-key bulk load of records (dataclasses or dicts) into raw.<table_name>."""
+    """Replace-by-key bulk load of records (dataclasses or dicts) into raw.<table_name>.
+
+    `replaces` names further keys whose old rows go even if the batch has none for them:
+    an article re-analysed to zero quotes must lose its old quotes.
+    """
     table = RAW_TABLES[table_name]
     rows = [r if isinstance(r, dict) else dataclasses.asdict(r) for r in records]
-    if not rows:
+    cleared = [{k: r[k] for k in table.key} for r in replaces]
+    if not rows and not cleared:
         return 0
     for row in rows:
         if not row.get("run_id"):
@@ -113,12 +119,14 @@ def load_rows(
     batch = _arrow(table, rows)
     keys = ", ".join(f'"{k}"' for k in table.key)
     names = ", ".join(f'"{name}"' for name, _ in columns(table))
+    key_sources = f"SELECT DISTINCT {keys} FROM batch"
+    if cleared:
+        con.register("cleared", pa.Table.from_pylist(cleared))
+        key_sources += f" UNION SELECT {keys} FROM cleared"
     con.register("batch", batch)
     try:
         con.execute("BEGIN")
-        con.execute(
-            f"DELETE FROM raw.{table.name} WHERE ({keys}) IN (SELECT DISTINCT {keys} FROM batch)"
-        )
+        con.execute(f"DELETE FROM raw.{table.name} WHERE ({keys}) IN ({key_sources})")
         distinct = f"DISTINCT ON ({keys}) " if table.one_row_per_key else ""
         con.execute(
             f"INSERT INTO raw.{table.name} ({names}, loaded_at) "
@@ -131,4 +139,6 @@ def load_rows(
         raise
     finally:
         con.unregister("batch")
+        if cleared:
+            con.unregister("cleared")
     return len(rows)

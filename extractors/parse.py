@@ -109,7 +109,8 @@ def _build(soup: BeautifulSoup, tree: Tree, html: str, url: str,
 
     art.site_name = _site_name(meta, objs, art_ld)
     h1s = [t for t in (md.node_text(h) for h in tree.h1s[:3]) if t]
-    art.title = md.pick_title(art_ld, meta, h1s, tree.title_tag, art.site_name)
+    art.title = md.pick_title(art_ld, meta, h1s, tree.title_tag, art.site_name,
+                              page_text=lambda: (soup.body or soup).get_text(" "))
     if profile.get("title"):
         el = soup.select_one(profile["title"])
         if el is not None and md.node_text(el):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from urllib.parse import urljoin
 
 from bs4 import Tag
@@ -188,7 +189,7 @@ def strip_site_suffix(title: str, site_name: str | None) -> str:
 
 
 def pick_title(article_ld: dict | None, meta: dict, h1s: list[str], title_tag: str | None,
-               site_name: str | None) -> str | None:
+               site_name: str | None, page_text: Callable[[], str]) -> str | None:
     candidates = [ld_text(article_ld.get("headline")) if article_ld else None,
                   first_meta(meta, "og:title", "twitter:title", "headline",
                              "sailthru.title", "parsely-title", "dc.title"),
@@ -197,8 +198,25 @@ def pick_title(article_ld: dict | None, meta: dict, h1s: list[str], title_tag: s
         if c:
             return strip_site_suffix(c, site_name) or None
     if title_tag:
-        return strip_site_suffix(title_tag, site_name) or None
+        return title_shown_on_page(title_tag, page_text) or \
+            strip_site_suffix(title_tag, site_name) or None
     return None
+
+
+def title_shown_on_page(title_tag: str, page_text: Callable[[], str]) -> str | None:
+    """'The Old Gazette :: Headline' -> 'Headline': of the runs of separator-split parts,
+    the longest that the page also shows as text (its headline), whatever side it is on."""
+    title = clean(title_tag)
+    seps = list(TITLE_SEPARATORS_RE.finditer(title))
+    if not seps:
+        return None
+    starts = [0] + [m.end() for m in seps]
+    ends = [m.start() for m in seps] + [len(title)]
+    text = clean(page_text())
+    spans = [title[a:b] for i, a in enumerate(starts) for b in ends[i:]
+             if (a, b) != (0, len(title))]
+    shown = [span for span in spans if span in text]
+    return max(shown, key=len) if shown else None
 
 
 def clean_authors(raw: list[str], site_name: str | None) -> list[str]:

@@ -115,7 +115,8 @@ def discover(ctx: RunContext, source_name: str) -> dict:
     from extractors.fetch import HttpClient
 
     source = ctx.sources[source_name]
-    discovered, feed_records = discover_source(source, ctx.run_id, HttpClient(source))
+    with HttpClient(source) as client:
+        discovered, feed_records = discover_source(source, ctx.run_id, client)
     known = {} if ctx.full_refresh else known_pages(ctx, source_name)
     to_fetch, unchanged = plan_fetches(source, discovered, known, datetime.now(UTC))
     stagefiles.write_jsonl(ctx.file("feeds", source_name), feed_records)
@@ -127,10 +128,10 @@ def discover(ctx: RunContext, source_name: str) -> dict:
 
 
 def final_fetches(path: Path) -> dict[str, dict]:
-    """The last finished attempt per page URL in a fetch log."""
+    """The last finished attempt per page URL in a fetch log (robots.txt fetches left out)."""
     final = {}
     for row in stagefiles.read_jsonl(path):
-        if row["status"] in FINAL_FETCH_STATUSES:
+        if row["status"] in FINAL_FETCH_STATUSES and not row.get("is_feed"):
             final[row["url"]] = row
     return final
 
@@ -200,8 +201,9 @@ def parse(ctx: RunContext, source_name: str) -> dict:
 # --- enrich: all sources together, so the model loads once ---
 
 def _enriched_versions(ctx: RunContext) -> set[tuple[str, str]]:
+    # Only an 'error' is retried: 'too_long' and 'skipped_empty' would come out the same.
     rows = _read_work_db(ctx, "select article_id, content_hash from raw.enrichments "
-                              "where status = 'ok'", [])
+                              "where status <> 'error'", [])
     return set(rows)
 
 
@@ -233,6 +235,9 @@ def enrich(ctx: RunContext) -> dict:
 
 # --- load -> transform -> validate -> publish: the work database, one writer at a time ---
 
+ANALYSIS_TABLES = ("entity_mentions", "quotes", "sanctions")
+
+
 def load(ctx: RunContext) -> dict:
     def rows(stage: str) -> list[dict]:
         return [row for path in ctx.stage_files(stage) for row in stagefiles.read_jsonl(path)]
@@ -249,9 +254,11 @@ def load(ctx: RunContext) -> dict:
         "quotes": [q for e in enrichments for q in e["quotes"]],
         "sanctions": [s for e in enrichments for s in e["sanctions"]],
     }
+    analysed = batches["enrichments"]  # their old mentions, quotes, sanctions are replaced
     with connect(ctx.paths.work) as con:
         create_raw_tables(con)
-        return {table: load_rows(con, table, batch, ctx.run_id)
+        return {table: load_rows(con, table, batch, ctx.run_id,
+                                 replaces=analysed if table in ANALYSIS_TABLES else ())
                 for table, batch in batches.items()}
 
 
@@ -259,7 +266,7 @@ def transform(ctx: RunContext) -> dict:
     from extractors.transform import run_dbt
 
     result = run_dbt(["build"], ctx.paths.work, full_refresh=ctx.full_refresh)
-    return dataclasses.asdict(result) if dataclasses.is_dataclass(result) else dict(result)
+    return {**result.counts, "seconds": result.elapsed_s, "warnings": len(result.warnings)}
 
 
 class ValidationFailed(RuntimeError):

@@ -46,6 +46,13 @@ def test_child_rows_are_replaced_per_article_version_not_collapsed(con):
         2, "run-2")
 
 
+def test_a_reanalysis_that_finds_nothing_clears_the_old_rows(con):
+    load_rows(con, "entity_mentions", [mention(0), mention(1)], "run-1")
+    analysed = [{"article_id": "a1", "content_hash": "h-v1"}]
+    load_rows(con, "entity_mentions", [], "run-2", replaces=analysed)
+    assert con.execute("select count(*) from raw.entity_mentions").fetchone() == (0,)
+
+
 def test_torn_last_line_is_ignored_but_a_corrupt_middle_line_is_an_error(tmp_path):
     path = tmp_path / "log.jsonl"
     path.write_text('{"a": 1}\n{"a": 2}\n{"a": ')

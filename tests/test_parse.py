@@ -133,6 +133,17 @@ def test_table_layout_page():
         assert junk not in a.body_text, junk
 
 
+@pytest.mark.parametrize("title_tag", [
+    "The Gazette :: Mill chimney to be saved",  # site first, a separator no rule knows
+    "Mill chimney to be saved - News - The Gazette",
+])
+def test_title_is_the_part_of_the_title_tag_the_page_shows(title_tag):
+    html = (f"<html><head><title>{title_tag}</title></head><body><b>The Gazette</b>"
+            "<p><b>Mill chimney to be saved</b></p><p>The trust collected money.</p></body></html>")
+    assert parse_article(html, "https://gazette.example.com/a.html").title == \
+        "Mill chimney to be saved"
+
+
 def test_syndicated_copy_has_same_content_hash():
     original = parse_fixture("jsonld_article.html")
     copy = parse_fixture("syndicated_copy.html", "https://partner.example.com/flood-deal")
