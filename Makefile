@@ -52,6 +52,8 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 .airflow/.migrated: $(VENV)/.installed
 	@mkdir -p .airflow .tmp
 	$(BIN)/airflow db migrate > .airflow/migrate.log 2>&1 || { cat .airflow/migrate.log; exit 1; }
+	$(BIN)/airflow pools set news_warehouse_writer 1 "one writer of the DuckDB work file" \
+	  >> .airflow/migrate.log 2>&1 || { cat .airflow/migrate.log; exit 1; }
 	touch $@
 
 run: setup

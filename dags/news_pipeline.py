@@ -1,7 +1,7 @@
 """news_pipeline: news sites -> validated DuckDB warehouse (an Airflow DAG).
 
     list_sources -> per source [discover -> fetch -> parse] -> enrich -> load_raw
-                 -> dbt_build -> validate -> publish
+                 -> dbt [staging -> intermediate -> marts] -> validate -> publish
 
 Each task is a thin wrapper around a function in extractors.stages; tasks hand over
 files in the run's folder, and XComs carry only source names and counts. Heavy imports
@@ -16,9 +16,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import Asset, Param, dag, get_current_context, task, task_group
+from airflow.sdk import Asset, Param, chain, dag, get_current_context, task, task_group
 
 from extractors import stages
+from extractors.failures import failure_from_context, record_failure
 
 log = logging.getLogger("news_pipeline")
 
@@ -36,6 +37,10 @@ MARTS_ASSET = Asset(name="news_warehouse_marts", uri="file:///news-warehouse/mar
 NETWORK_TASK = dict(retries=2, retry_delay=timedelta(seconds=30), retry_exponential_backoff=True,
                     execution_timeout=timedelta(hours=1))
 LOCAL_TASK = dict(retries=0, execution_timeout=timedelta(minutes=30))
+# DuckDB allows one read-write process per file: every task that writes the work database
+# takes the single slot of this pool (created by `make setup`), across runs and backfills.
+WRITER_POOL = "news_warehouse_writer"
+WRITER_TASK = dict(LOCAL_TASK, pool=WRITER_POOL)
 
 
 def run_context() -> stages.RunContext:
@@ -48,6 +53,10 @@ def run_context() -> stages.RunContext:
         max_articles=params.get("max_articles"),
         full_refresh=bool(params.get("full_refresh")),
     )
+
+
+def on_failure(context) -> None:
+    record_failure(context["params"]["warehouse"], failure_from_context(context))
 
 
 def report(stage: str, subject: str, counts: dict) -> None:
@@ -63,7 +72,7 @@ def report(stage: str, subject: str, counts: dict) -> None:
     catchup=False,
     max_active_runs=1,  # one writer: DuckDB allows a single read-write process per file
     tags=["news", "etl", "duckdb"],
-    default_args={"owner": "news-warehouse"},
+    default_args={"owner": "news-warehouse", "on_failure_callback": on_failure},
     params={
         "sources": Param(DEFAULT_SOURCES, type="string", description="Sources YAML file"),
         "warehouse": Param(DEFAULT_WAREHOUSE, type="string",
@@ -106,24 +115,30 @@ def news_pipeline():
     def enrich(parsed_sources) -> None:
         report("enrich", "all sources", stages.enrich(run_context()))
 
-    @task(outlets=[RAW_ASSET], **LOCAL_TASK)
+    @task(outlets=[RAW_ASSET], **WRITER_TASK)
     def load_raw() -> None:
         report("load", "raw", stages.load(run_context()))
 
-    @task(**LOCAL_TASK)
-    def dbt_build() -> None:
-        report("dbt", "build", stages.transform(run_context()))
+    # One task per dbt layer, so the UI shows which layer's model or test failed.
+    @task(**WRITER_TASK)
+    def dbt_layer(layer: str) -> None:
+        report("dbt", layer, stages.transform(run_context(), layer))
 
-    @task(**LOCAL_TASK)
+    @task_group(group_id="dbt")
+    def dbt_build():
+        layers = [dbt_layer.override(task_id=layer)(layer) for layer in stages.DBT_LAYERS]
+        chain(*layers)
+
+    @task(**WRITER_TASK)
     def validate() -> None:
         report("validate", "gx", stages.validate(run_context()))
 
-    @task(outlets=[MARTS_ASSET], **LOCAL_TASK)
+    @task(outlets=[MARTS_ASSET], **WRITER_TASK)
     def publish() -> None:
         report("publish", "warehouse", stages.publish(run_context()))
 
     enriched = enrich(per_source.expand(source_name=list_sources()))
-    enriched >> load_raw() >> dbt_build() >> validate() >> publish()
+    chain(enriched, load_raw(), dbt_build(), validate(), publish())
 
 
 news_pipeline()

@@ -40,9 +40,22 @@ def test_network_tasks_retry_and_deterministic_ones_do_not(dagbag):
             assert task.retries == 0, task.task_id
 
 
+def test_every_task_that_writes_the_work_database_holds_the_writer_pool(dagbag):
+    dag = dagbag.dags["news_pipeline"]
+    writers = {t.task_id for t in dag.tasks if t.pool == "news_warehouse_writer"}
+    assert writers == {"load_raw", "dbt.staging", "dbt.intermediate", "dbt.marts", "validate",
+                       "publish"}
+
+
+def test_failures_are_recorded_by_a_callback(dagbag):
+    for task in dagbag.dags["news_pipeline"].tasks:
+        assert task.on_failure_callback, task.task_id
+
+
 def test_pipeline_order(dagbag):
     dag = dagbag.dags["news_pipeline"]
-    chain = ["enrich", "load_raw", "dbt_build", "validate", "publish"]
+    chain = ["enrich", "load_raw", "dbt.staging", "dbt.intermediate", "dbt.marts", "validate",
+             "publish"]
     for upstream, downstream in zip(chain, chain[1:], strict=False):
         assert downstream in dag.get_task(upstream).downstream_task_ids
     assert dag.get_task("per_source.fetch").upstream_task_ids == {"per_source.discover"}
