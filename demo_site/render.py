@@ -71,7 +71,7 @@ def _html(template: str, charset: str, modified: datetime, **context) -> Resourc
     return Resource(body, HTML.format(charset=charset), modified)
 
 
-def _xml(template: str, content_type: str, modified: datetime, **context) -> Resource:
+def xml_resource(template: str, content_type: str, modified: datetime, **context) -> Resource:
     return Resource(_env.get_template(template).render(**context).encode(), content_type,
                     modified)
 
@@ -102,7 +102,7 @@ def _related(article: Article, site_articles: list[Article]) -> list[Article]:
     return [a for a in site_articles if a is not article][:4]
 
 
-def _article_page(article: Article, site_articles: list[Article], base_url: str) -> Resource:
+def article_page(article: Article, site_articles: list[Article], base_url: str) -> Resource:
     site = SITES[article.site]
     blocks = [(b.kind, Markup(b.html(base_url))) for b in article.blocks]
     return _html(
@@ -125,16 +125,17 @@ def _feeds(site_articles: dict[str, list[Article]], base_url: str) -> dict[str, 
     rss_items = [(a, _feed_link(a, base_url, i)) for i, a in enumerate(cw[:FEED_ITEMS])]
     atom_items = [(a, _feed_link(a, base_url, i)) for i, a in enumerate(ht)]
     return {
-        "/capital-wire/rss.xml": _xml("rss.xml", RSS, newest["capital-wire"], base=base_url,
-                                      site=SITES["capital-wire"], items=rss_items),
-        "/capital-wire/news-sitemap.xml": _xml(
+        "/capital-wire/rss.xml": xml_resource(
+            "rss.xml", RSS, newest["capital-wire"], base=base_url,
+            site=SITES["capital-wire"], items=rss_items),
+        "/capital-wire/news-sitemap.xml": xml_resource(
             "news-sitemap.xml", XML, newest["capital-wire"], base=base_url,
             site=SITES["capital-wire"], articles=cw[SITEMAP_SKIPS_NEWEST:],
             extra_paths=[PRIVATE_PATH]),
-        "/harbour-times/atom.xml": _xml("atom.xml", ATOM, newest["harbour-times"],
-                                        base=base_url, site=SITES["harbour-times"],
-                                        items=atom_items, updated=newest["harbour-times"]),
-        "/old-gazette/news-sitemap.xml": _xml(
+        "/harbour-times/atom.xml": xml_resource(
+            "atom.xml", ATOM, newest["harbour-times"], base=base_url,
+            site=SITES["harbour-times"], items=atom_items, updated=newest["harbour-times"]),
+        "/old-gazette/news-sitemap.xml": xml_resource(
             "news-sitemap.xml", XML, newest["old-gazette"], base=base_url,
             site=SITES["old-gazette"], articles=og[:-URLS_ONLY_STORIES], extra_paths=[]),
     }
@@ -161,7 +162,7 @@ def build_site(base_url: str) -> dict[str, Resource]:
     """Every servable path -> its Resource, absolute links pointing at base_url."""
     articles = load_articles()
     by_site = {s: [a for a in articles if a.site == s] for s in SITES}
-    resources = {a.path: _article_page(a, by_site[a.site], base_url) for a in articles}
+    resources = {a.path: article_page(a, by_site[a.site], base_url) for a in articles}
     resources.update(_feeds(by_site, base_url))
     for name, site in SITES.items():
         home = _html("home.html", site.charset,

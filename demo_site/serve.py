@@ -18,7 +18,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -34,7 +34,7 @@ INTERRUPT_GRACE_SECONDS = 10
 
 class _DemoServer(ThreadingHTTPServer):
     daemon_threads = True  # a hung client must not keep the process alive
-    resources: dict[str, Resource] = {}
+    resources: Mapping[str, Resource] = {}
     verbose = False
 
 
@@ -91,11 +91,18 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-def start_demo_server(port: int = 0, verbose: bool = False) -> tuple[str, Callable[[], None]]:
-    """Start serving in a daemon thread; return (base URL, a function that stops it)."""
+def start_demo_server(
+    port: int = 0, verbose: bool = False,
+    site: Callable[[str], Mapping[str, Resource]] = build_site,
+) -> tuple[str, Callable[[], None]]:
+    """Start serving in a daemon thread; return (base URL, a function that stops it).
+
+    `site` builds the path -> Resource mapping for the base URL (the benchmark serves its
+    synthetic corpus through it).
+    """
     server = _DemoServer((HOST, port), _Handler)
     base_url = f"http://{HOST}:{server.server_address[1]}"
-    server.resources = build_site(base_url)
+    server.resources = site(base_url)
     server.verbose = verbose
     thread = threading.Thread(target=server.serve_forever, name="demo-site", daemon=True)
     thread.start()
