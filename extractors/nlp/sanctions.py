@@ -17,6 +17,7 @@ travel ban, designated, blacklisted ...). From its dependency parse:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from extractors.nlp import aliases
 from extractors.nlp.text import Mention, Unit, forms
@@ -51,16 +52,17 @@ ACTION_VERBS = {
                     "rescind", "drop", extra=("lifting",)),
     "eased": forms("ease", "relax", "loosen", "suspend", "soften", "waive"),
     "extended": forms("extend", "renew", "prolong", "expand", "broaden", "widen", "tighten"),
-    "called_for": forms("urge", "demand", "seek", "press", "push", extra=("call", "calls",
-                                                                          "called",
-                                                                          "calling")),
+    "called_for": forms("urge", "demand", "seek", "press", "push", "argue",
+                        extra=("call", "calls", "called", "calling")),
     "threatened": forms("threaten", "warn", "consider", "weigh", "mull", "propose",
                         "prepare", "plan", "face", "risk"),
     "imposed": forms("impose", "slap", "sanction", "announce", "designate", "freeze",
                      "blacklist", "target", "hit", "order", "adopt", "approve", "agree",
-                     "add", "levy", "enact", extra=("froze", "frozen", "imposing")),
+                     "add", "levy", "enact", "join", "place", "subject",
+                     extra=("froze", "frozen", "imposing")),
 }
 HYPOTHETICAL_AUX = {"could", "would", "may", "might", "should"}
+REPORT_VERBS = forms("say", "announce", "confirm", "state", extra=("said", "says"))
 NEGATIONS = {"not", "n't", "never", "no"}
 REFUSALS = forms("decline", "refuse", "reject", "oppose", "fail", "resist", "block",
                  "veto", "rule")
@@ -108,7 +110,11 @@ def _program(text: str) -> str | None:
 
 
 def _governing_verb(tok):
-    """The verb a sanctions noun hangs from ("imposed sanctions", "sanctions on X")."""
+    """The verb a sanctions noun hangs from ("imposed sanctions", "sanctions on X"), or
+    the participle that qualifies it ("sanctions imposed on X by Y")."""
+    participles = [c for c in tok.children if c.dep_ == "acl" and _verb_action(c)]
+    if participles:
+        return participles[0]
     for _ in range(6):
         if tok.pos_ in {"VERB", "AUX"} and tok.dep_ != "amod":
             return tok
@@ -127,21 +133,50 @@ def _verb_chain(verb) -> list:
     return chain
 
 
+def _is_subject_to(verb) -> bool:
+    """ "X is/will be subject to an asset freeze": a copula whose complement is "subject"."""
+    return any(c.dep_ == "acomp" and c.lower_ == "subject" for c in verb.children)
+
+
+def _verb_action(verb) -> str | None:
+    for action in ("lifted", "eased", "extended", "called_for", "threatened", "imposed"):
+        if verb.lower_ in ACTION_VERBS[action]:
+            return action
+    return "imposed" if _is_subject_to(verb) else None
+
+
+def _is_hypothetical(chain) -> bool:
+    """A modal or an "if" makes a threat. "said X would be subject to ...", with no "if",
+    is the future of a reported decision, not a hypothesis."""
+    children = [c for v in chain for c in v.children]
+    if any(c.dep_ == "mark" and c.lower_ == "if" for c in children):
+        return True
+    reported = any(v.dep_ == "ccomp" and v.head.lower_ in REPORT_VERBS for v in chain)
+    return any(c.lower_ in HYPOTHETICAL_AUX and not (reported and c.lower_ == "would")
+               for c in children)
+
+
+def _is_counterfactual(chain) -> bool:
+    """ "The draft would have imposed ...": what did not happen."""
+    return any(v.tag_ == "VBN" and any(c.lower_ in HYPOTHETICAL_AUX for c in v.children)
+               and any(c.lower_ == "have" for c in v.children) for v in chain)
+
+
 def action_of(verb) -> str | None:
-    """The action a verb chain reports, None when negated (no event)."""
+    """The action a verb chain reports, None when negated or counterfactual (no event)."""
     chain = _verb_chain(verb)
     for v in chain:
         neg = any(c.dep_ == "neg" or c.lower_ in NEGATIONS for c in v.children)
         if neg or v.lower_ in REFUSALS:
             return None
-    hypothetical = any(c.lower_ in HYPOTHETICAL_AUX or c.dep_ == "mark" and c.lower_ == "if"
-                       for v in chain for c in v.children)
-    for action in ("lifted", "eased", "extended", "called_for", "threatened"):
-        if any(v.lower_ in ACTION_VERBS[action] for v in chain):
-            return "threatened" if hypothetical and action != "called_for" else action
-    if any(v.lower_ in ACTION_VERBS["imposed"] for v in chain):
-        return "threatened" if hypothetical else "imposed"
-    return None
+    if _is_counterfactual(chain):
+        return None
+    actions = [a for a in map(_verb_action, chain) if a]
+    if not actions:
+        return None
+    # any other verb in the chain frames the imposition: "threatened to impose"
+    action = next((a for a in actions if a != "imposed"), "imposed")
+    return "threatened" if _is_hypothetical(chain) and action != "called_for" else action
 
 
 def _mention_at(mentions: list[Mention], start: int, end: int) -> Mention | None:
@@ -153,11 +188,31 @@ def _mention_at(mentions: list[Mention], start: int, end: int) -> Mention | None
     return best
 
 
+@dataclass
+class Target:
+    name: str
+    kind: str | None = None
+    role: str | None = None
+    country: str | None = None
+
+
+@dataclass
+class Story:
+    """What earlier sentences of the article established, for the sentences that lean on
+    it: "It also blacklisted X" (the authority), "removed it from the list" (the target),
+    "sanctioned the ship" (the vessel named before)."""
+
+    mentions: list[Mention]
+    authority: str | None = None
+    targets: list[Target] = field(default_factory=list)
+    vessels: list[str] = field(default_factory=list)
+
+
 def _phrase(tok) -> tuple[int, int]:
     """Token range of the name a head token stands for: its entity, else its compounds."""
     doc = tok.doc
-    for ent in doc.ents:
-        if ent.start <= tok.i < ent.end:
+    for ent in doc.ents:  # an entity swallowing a verb ("OFAC designated Sand") is noise
+        if ent.start <= tok.i < ent.end and not any(t.pos_ == "VERB" for t in ent):
             return ent.start, ent.end
     start = tok.i
     while start > 0 and doc[start - 1].dep_ in {"compound", "amod", "nmod", "nummod"} \
@@ -166,13 +221,49 @@ def _phrase(tok) -> tuple[int, int]:
     return start, tok.i + 1
 
 
+def _antecedent(tok):
+    """ "the United States, which sanctioned ...": a relative pronoun stands for its noun."""
+    if tok.tag_ in {"WDT", "WP"} and tok.head.dep_ == "relcl":
+        return tok.head.head
+    return tok
+
+
 def _conjuncts(tok) -> list:
+    """A list of targets: conjuncts, also those hanging from an apposition ("A, a banker,
+    and B"), and the names after "including"."""
     out, todo = [], [tok]
     while todo:
         t = todo.pop(0)
         out.append(t)
-        todo.extend(c for c in t.children if c.dep_ == "conj")
+        for c in t.children:
+            if c.dep_ == "conj":
+                todo.append(c)
+            elif c.dep_ == "appos":
+                todo.extend(a for a in c.children if a.dep_ == "conj")
+                if c.ent_type_ in {"PERSON", "ORG"} and c.pos_ == "PROPN":
+                    todo.append(c)  # "on A, B and C" parsed as A's apposition
+            elif c.dep_ == "prep" and c.lower_ == "including":
+                todo.extend(p for p in c.children if p.dep_ == "pobj")
     return out
+
+
+def _along_with(verb) -> list:
+    """ "..., along with the Sea Lantern and the Aurora Star": more targets."""
+    return [p for c in verb.subtree if c.dep_ == "prep" and c.lower_ == "with"
+            and c.i > 0 and c.doc[c.i - 1].lower_ == "along"
+            for p in c.children if p.dep_ == "pobj"]
+
+
+def _participle_target(verb):
+    """ "X was one of three tankers sanctioned ...": X; "the firms sanctioned ...": firms."""
+    noun = verb.head
+    prep = noun.head if noun.dep_ == "pobj" else None
+    if prep is not None and prep.lower_ in {"of", "among"}:
+        owner = prep.head if prep.head.pos_ in {"VERB", "AUX"} else prep.head.head
+        subjects = [c for c in owner.children if c.dep_ == "nsubj"]
+        if subjects:
+            return subjects[0]
+    return noun
 
 
 def _targets(verb, trigger) -> list:
@@ -189,23 +280,32 @@ def _targets(verb, trigger) -> list:
                 heads.append(c)
             elif c.dep_ == "prep" and c.lower_ in TARGET_PREPS:
                 heads.extend(p for p in c.children if p.dep_ == "pobj")
-            elif c.dep_ == "dobj" and c.lower_ in {"assets", "property"}:  # "froze assets of X"
+            elif c.dep_ == "dobj" and c.lower_ in {"assets", "property"}:
+                # "froze the assets of X", "froze any assets X holds"
                 heads.extend(p for prep in c.children if prep.lower_ == "of"
                              for p in prep.children if p.dep_ == "pobj")
-    if not heads and verb.lower_ in ACTION_VERBS["threatened"] and verb.lower_.startswith(
-            ("face", "risk")):
+                heads.extend(s for rel in c.children if rel.dep_ == "relcl"
+                             for s in rel.children if s.dep_ == "nsubj")
+    if not heads and (_is_subject_to(verb) or verb.lower_.startswith(("face", "risk"))):
         heads.extend(c for c in verb.children if c.dep_ == "nsubj")  # "X could face ..."
+    if not heads and verb.dep_ == "acl" and verb.head.i != trigger.i:
+        heads.append(_participle_target(verb))
+    if heads:
+        heads.extend(_along_with(verb))
     out = []
     for h in heads:
-        out.extend(t for t in _conjuncts(h) if t.ent_type_ not in NOT_TARGET_ENTS
+        out.extend(t for t in _conjuncts(_antecedent(h)) if t.ent_type_ not in NOT_TARGET_ENTS
                    and t.lower_ not in MEASURE_NOUNS)
     return [_named(t) for t in out]
 
 
 def _named(tok):
-    """ "the tanker Blue Heron", "its founder Gregor Malik": the name, not the noun."""
+    """ "the tanker Blue Heron", "its founder Gregor Malik", "Sand, the former head of ...,
+    who": the name, not the noun."""
     if tok.pos_ != "NOUN":
         return tok
+    if tok.dep_ == "appos" and tok.head.pos_ == "PROPN":
+        return tok.head
     doc = tok.doc
     names = [c for c in tok.children if c.dep_ in {"appos", "compound"} and c.pos_ == "PROPN"]
     if names:
@@ -216,18 +316,34 @@ def _named(tok):
     return doc[i - 1] if i > tok.i + 1 else tok
 
 
-def _authority(verb, mentions: list[Mention], offset: int, sent, exclude: set[int]):
-    """Canonical body behind the action: the subject or agent, never a spokesperson."""
+def _addressees(verb) -> list:
+    """Who is asked to act in "called on the EU to impose", "urged Washington to sanction"."""
+    out = []
+    for v in _verb_chain(verb):
+        if v.lower_ not in ACTION_VERBS["called_for"]:
+            continue
+        out += [c for c in v.children if c.dep_ == "dobj"]
+        out += [p for c in v.children if c.dep_ == "prep" and c.lower_ == "on"
+                for p in c.children if p.dep_ == "pobj"]
+    return out
+
+
+def _authority(verb, trigger, unit: Unit, sent, exclude: set[int], story: Story):
+    """Canonical body behind the action: the one called on to act, the agent or subject
+    (a spokesperson stands for their body), "British sanctions", else the body named in
+    the sentence; a clause with no named actor ("It also froze ...", "X was added to the
+    list") continues the story: the authority found last."""
     doc = verb.doc
     subjects = [c for v in _verb_chain(verb) for c in v.children if c.dep_ == "nsubj"]
     agents = [p for c in verb.children if c.dep_ == "agent" for p in c.children
               if p.dep_ == "pobj"]
-    for head in (*agents, *subjects):
-        if head.i in exclude:
-            continue
+    heads = [h for h in (*_addressees(verb), *agents, *map(_antecedent, subjects))
+             if h.i not in exclude and h.pos_ != "PRON"]
+    for head in heads:
         s, e = _phrase(head)
         span = doc[s:e]
-        m = _mention_at(mentions, offset + span.start_char, offset + span.end_char)
+        m = _mention_at(story.mentions, unit.offset + span.start_char,
+                        unit.offset + span.end_char)
         if m is not None and m.kind == "person":
             if m.role_country:
                 return m.role_country
@@ -244,7 +360,10 @@ def _authority(verb, mentions: list[Mention], offset: int, sent, exclude: set[in
             return m.canonical
         if head.pos_ == "PROPN":
             return aliases.canonical_name(span.text, allow_capital=True)
-    return _body_in(sent)
+    owners = [c for c in trigger.children if c.dep_ in {"amod", "compound", "nmod", "poss"}]
+    return next((b for b in (aliases.canonical_country(c.text) or _body_in(c.doc[c.i:c.i + 1])
+                             for c in owners) if b), None) \
+        or _body_in(sent) or (None if heads else story.authority)
 
 
 def _body_in(span) -> str | None:
@@ -295,14 +414,16 @@ def _reason(verb, trigger, sent_text: str) -> str | None:
 
 def extract_sanctions(units: list[Unit], mentions: list[Mention]) -> list[SanctionRecord]:
     rows: list[SanctionRecord] = []
+    story = Story(mentions)
     for unit in units:
         for sent in unit.doc.sents:
             if len(sent) > MAX_SENTENCE_TOKENS:
                 continue
+            story.vessels += _vessel_names(sent)
             triggers = [t for t in sent if t.lower_ in TRIGGERS or t.lower_ in MEASURE_HEADS
                         and t.i > 0 and t.doc[t.i - 1].lower_ in MEASURE_MODIFIERS]
             if triggers:
-                rows.extend(_sentence_rows(unit, sent, triggers, mentions))
+                rows.extend(_sentence_rows(unit, sent, triggers, story))
     seen, out = set(), []
     for r in rows:
         key = (r.action, r.target_name, r.start_char)
@@ -313,41 +434,95 @@ def extract_sanctions(units: list[Unit], mentions: list[Mention]) -> list[Sancti
     return out
 
 
-def _sentence_rows(unit: Unit, sent, triggers, mentions) -> list[SanctionRecord]:
+def _vessel_names(sent) -> list[str]:
+    """ "the tanker Blue Heron", "MV Sea Lantern": names that later "the ship" refers to."""
+    names = []
+    for tok in sent:
+        if tok.lower_ in VESSEL_WORDS:
+            end = tok.i + 1
+            while end < sent.end and sent.doc[end].pos_ == "PROPN":
+                end += 1
+            if end > tok.i + 1:
+                names.append(sent.doc[tok.i + 1:end].text)
+    return names
+
+
+def _sentence_rows(unit: Unit, sent, triggers, story: Story) -> list[SanctionRecord]:
     rows = []
     sent_text = sent.text
     measure = _measure(sent_text, [TRIGGERS.get(t.lower_) for t in triggers])
     program = _program(sent_text)
     for trigger in triggers:
+        if any(c.lower_ in NEGATIONS for c in trigger.children):
+            continue  # "No such sanctions have been imposed"
         verb = trigger if trigger.pos_ == "VERB" else _governing_verb(trigger)
         if verb is None:
             continue
         action = action_of(verb)
         if action is None:
             continue
-        targets = _targets(verb, trigger)
-        authority = _authority(verb, mentions, unit.offset, sent, {t.i for t in targets})
+        heads = _targets(verb, trigger)
+        authority = _authority(verb, trigger, unit, sent, {t.i for t in heads}, story)
         reason = _reason(verb, trigger, sent_text)
-        for head in targets:
-            s, e = _phrase(head)
-            span = sent.doc[s:e]
-            start, end = unit.offset + span.start_char, unit.offset + span.end_char
-            m = _mention_at(mentions, start, end)
-            name = m.canonical if m is not None else _clean_name(span.text, mentions)
-            if not name or name.lower() in TRIGGERS or head.pos_ == "PRON":
-                continue
-            ttype = _target_type(head, m)
+        found = [t for head in heads for t in _resolve(head, unit, story)]
+        for target in found:
             rows.append(SanctionRecord(
                 article_id="", content_hash="", sanction_index=0, action=action,
-                target_name=name, evidence_text=sent_text,
+                target_name=target.name, evidence_text=sent_text,
                 paragraph_index=unit.paragraph_index,
                 start_char=unit.offset + sent.start_char, end_char=unit.offset + sent.end_char,
-                authority_name=authority, target_type=ttype,
-                target_role=m.role if m is not None else None,
-                target_country=(m.role_country if m is not None and m.kind == "person"
-                                else None),
-                reason=reason, program=program, measure=measure))
+                authority_name=authority, target_type=target.kind, target_role=target.role,
+                target_country=target.country, reason=reason, program=program,
+                measure=measure))
+        if found:
+            story.targets = found
+            story.authority = authority or story.authority
     return rows
+
+
+def _resolve(head, unit: Unit, story: Story) -> list[Target]:
+    """The named targets a head token stands for; none for an unnamed group ("three
+    tankers", "officials"), which is no row an analyst can use."""
+    if head.pos_ == "PRON":  # "removed it from the list": the target named before
+        if head.lower_ in {"they", "them"}:
+            return list(story.targets)
+        return story.targets[-1:] if head.lower_ in {"it", "him", "her"} else []
+    s, e = _phrase(head)
+    span = head.doc[s:e]
+    m = _mention_at(story.mentions, unit.offset + span.start_char, unit.offset + span.end_char)
+    kind = _target_type(head, m)
+    if m is not None:
+        return [Target(m.canonical, "vessel" if m.canonical in story.vessels else kind,
+                       m.role, m.role_country if m.kind == "person" else None)]
+    if any(t.pos_ == "PROPN" for t in span):
+        name = _clean_name(span.text, story.mentions)
+        if name and name.lower() not in TRIGGERS:
+            return [Target(name, "vessel" if name in story.vessels else kind)]
+        return []
+    return _referent(head, span, unit, story)
+
+
+def _referent(head, span, unit: Unit, story: Story) -> list[Target]:
+    """What a common noun refers back to: "the ship" -> the vessel named last, "the bank"
+    -> the last organisation named "... Bank", "his interior minister" -> the person with
+    that role, "Valdoria's banks" -> Valdoria."""
+    owners = [c for c in head.children if c.dep_ == "poss" and c.pos_ == "PROPN"]
+    if owners:
+        return _resolve(owners[0], unit, story)
+    if head.tag_ == "NNS" or any(c.dep_ == "nummod" for c in head.children):
+        return []  # "three tankers", "54 officials": an unnamed group
+    before = unit.offset + span.start_char
+    if head.lower_ in VESSEL_WORDS and story.vessels:
+        return [Target(story.vessels[-1], "vessel")]
+    words = span.text.lower()
+    for m in reversed(story.mentions):
+        if m.start >= before:
+            continue
+        if m.kind == "person" and m.role and m.role.lower().endswith(words) or \
+                m.kind == "organization" and m.canonical.lower().split()[-1] == head.lower_:
+            return [Target(m.canonical, m.kind, m.role,
+                           m.role_country if m.kind == "person" else None)]
+    return []
 
 
 def _clean_name(text: str, mentions: list[Mention]) -> str:
