@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 
 from bs4 import Tag
 
+from extractors.parse_body import attr_text
 from extractors.parse_dates import to_iso
 
 ARTICLE_TYPES = frozenset({
@@ -288,8 +289,7 @@ def split_caption(figcaption: Tag) -> tuple[str | None, str | None]:
     credit = None
     text = node_text(figcaption)
     for el in figcaption.find_all(True, limit=50):
-        cls = " ".join(el.get("class") or []) + " " + (el.get("id") or "")
-        if CREDIT_HINT_RE.search(cls):
+        if CREDIT_HINT_RE.search(attr_text(el.attrs)):
             credit = node_text(el)
             if credit:
                 text = clean(text.replace(credit, ""))
@@ -370,7 +370,7 @@ def dates_from(article_ld: dict | None, meta: dict, itemprop_dates: dict[str, li
     if not published and times:
         # <time pubdate> or a "published"-classed <time> first, else the first <time>.
         ranked = sorted(times, key=lambda t: not (
-            t.has_attr("pubdate") or "publish" in " ".join(t.get("class") or []).lower()))
+            t.has_attr("pubdate") or "publish" in str(t.get("class") or "").lower()))
         for t in ranked:
             published = to_iso(t.get("datetime")) or to_iso(node_text(t))
             if published:
