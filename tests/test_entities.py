@@ -95,3 +95,11 @@ def test_agencies_are_not_people_and_titles_are_not_organisations(nlp):
     assert "State" not in kinds and "Supreme" not in kinds
     assert not any(m.entity_type == "person" and m.canonical_name == "Reuters"
                    for m in result.mentions)
+
+
+def test_entity_ends_before_a_finite_verb(nlp):
+    from extractors.nlp.entities import _before_verb
+    doc = nlp("The Office of Foreign Assets Control designated Sand on Monday.")
+    ent = doc[1:8]  # the span the small model sometimes returns
+    assert _before_verb(ent).text == "Office of Foreign Assets Control"
+    assert _before_verb(doc[1:6]).text == "Office of Foreign Assets Control"

@@ -24,6 +24,7 @@ ROLE_ANAPHOR_RE = re.compile(r"\b[Tt]he (?:(?:former|deputy|acting|foreign|inter
                              r"finance|defen[cs]e) )?([a-z-]+)\b")
 
 
+FINITE_VERB_TAGS = {"VBD", "VBZ", "VBP"}
 ABBREVIATION_RE = re.compile(r"(?:\b[A-Z]\.)+$")  # keep the last dot of "U.S."
 
 
@@ -39,15 +40,22 @@ def _is_title_only(span) -> bool:
     return all(roles.is_role_word(t) or t.lower_ in {"of", "and"} for t in words)
 
 
+def _before_verb(ent):
+    """The small model sometimes runs a name into the next clause ("Office of Foreign
+    Assets Control designated Sand"): the entity ends before its first finite verb."""
+    verb = next((t.i for t in ent if t.tag_ in FINITE_VERB_TAGS), None)
+    return ent if verb is None else ent.doc[ent.start:verb]
+
+
 def raw_mentions(units: list[Unit]) -> list[Mention]:
     """Mentions in text order, with roles split off and types fixed (not yet resolved)."""
     found: list[Mention] = []
     last_country: str | None = None
     for ui, unit in enumerate(units):
         doc = unit.doc
-        for ent in doc.ents:
+        for ent in map(_before_verb, doc.ents):
             kind = LABEL_TYPES.get(ent.label_)
-            if kind is None:
+            if kind is None or not len(ent):
                 continue
             start_tok, role, role_country, gender = ent.start, None, None, None
             if kind == "organization":  # "Secretary of State Martin Hale" tagged ORG

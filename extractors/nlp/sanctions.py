@@ -27,7 +27,8 @@ from extractors.records import SanctionRecord
 TRIGGERS = {
     "sanction": None, "sanctions": None, "sanctioned": None, "sanctioning": None,
     "embargo": "embargo", "embargoes": "embargo", "blacklist": "blacklisting",
-    "blacklisted": "blacklisting", "designated": "designation", "designation": "designation",
+    "blacklisted": "blacklisting", "blacklisting": "blacklisting", "blacklists":
+    "blacklisting", "designated": "designation", "designation": "designation",
     "designations": "designation", "designating": "designation", "designates":
     "designation", "designate": "designation", "froze": "asset freeze", "frozen":
     "asset freeze", "freeze": "asset freeze", "freezes": "asset freeze", "freezing":
@@ -90,7 +91,7 @@ MEASURE_HEADS = {"ban", "bans", "restrictions", "controls"}
 # Objects that are the measure, not the target.
 MEASURE_NOUNS = {"assets", "property", "ban", "bans", "freeze", "freezes", "embargo",
                  "embargoes", "restrictions", "controls", "sanctions", "measures", "penalties",
-                 "accounts"}
+                 "accounts", "programme", "program", "regime"}
 MEASURE_MODIFIERS = {"travel", "visa", "export", "entry"}
 
 
@@ -248,10 +249,12 @@ def _conjuncts(tok) -> list:
 
 
 def _along_with(verb) -> list:
-    """ "..., along with the Sea Lantern and the Aurora Star": more targets."""
-    return [p for c in verb.subtree if c.dep_ == "prep" and c.lower_ == "with"
-            and c.i > 0 and c.doc[c.i - 1].lower_ == "along"
-            for p in c.children if p.dep_ == "pobj"]
+    """ "..., along with the Sea Lantern and the Aurora Star": more targets, when the
+    phrase follows the verb in its clause (before it, it joins the subject)."""
+    clause = {verb.i, *(a.i for a in verb.ancestors)}
+    return [p for c in verb.sent if c.lower_ == "along" and c.head.i in clause and c.i > verb.i
+            for w in c.children if w.lower_ == "with"
+            for p in w.children if p.dep_ == "pobj"]
 
 
 def _participle_target(verb):
@@ -286,6 +289,7 @@ def _targets(verb, trigger) -> list:
                              for p in prep.children if p.dep_ == "pobj")
                 heads.extend(s for rel in c.children if rel.dep_ == "relcl"
                              for s in rel.children if s.dep_ == "nsubj")
+    heads = [h for h in heads if h.ent_type_ not in NOT_TARGET_ENTS]  # "on May 7"
     if not heads and (_is_subject_to(verb) or verb.lower_.startswith(("face", "risk"))):
         heads.extend(c for c in verb.children if c.dep_ == "nsubj")  # "X could face ..."
     if not heads and verb.dep_ == "acl" and verb.head.i != trigger.i:
@@ -294,8 +298,7 @@ def _targets(verb, trigger) -> list:
         heads.extend(_along_with(verb))
     out = []
     for h in heads:
-        out.extend(t for t in _conjuncts(_antecedent(h)) if t.ent_type_ not in NOT_TARGET_ENTS
-                   and t.lower_ not in MEASURE_NOUNS)
+        out.extend(t for t in _conjuncts(_antecedent(h)) if t.lower_ not in MEASURE_NOUNS)
     return [_named(t) for t in out]
 
 
@@ -307,7 +310,8 @@ def _named(tok):
     if tok.dep_ == "appos" and tok.head.pos_ == "PROPN":
         return tok.head
     doc = tok.doc
-    names = [c for c in tok.children if c.dep_ in {"appos", "compound"} and c.pos_ == "PROPN"]
+    names = [c for c in tok.children if c.dep_ in {"appos", "compound"} and c.pos_ == "PROPN"
+             and c.ent_type_ not in {"GPE", "NORP"}]  # "Karsistan police officers"
     if names:
         return names[0]
     i = tok.i + 1
@@ -332,7 +336,8 @@ def _authority(verb, trigger, unit: Unit, sent, exclude: set[int], story: Story)
     """Canonical body behind the action: the one called on to act, the agent or subject
     (a spokesperson stands for their body), "British sanctions", else the body named in
     the sentence; a clause with no named actor ("It also froze ...", "X was added to the
-    list") continues the story: the authority found last."""
+    list", "officials said X would be subject to ...") continues the story: the authority
+    found last."""
     doc = verb.doc
     subjects = [c for v in _verb_chain(verb) for c in v.children if c.dep_ == "nsubj"]
     agents = [p for c in verb.children if c.dep_ == "agent" for p in c.children
@@ -340,6 +345,8 @@ def _authority(verb, trigger, unit: Unit, sent, exclude: set[int], story: Story)
     heads = [h for h in (*_addressees(verb), *agents, *map(_antecedent, subjects))
              if h.i not in exclude and h.pos_ != "PRON"]
     for head in heads:
+        if _names_again(head, story.authority):
+            return story.authority
         s, e = _phrase(head)
         span = doc[s:e]
         m = _mention_at(story.mentions, unit.offset + span.start_char,
@@ -363,7 +370,15 @@ def _authority(verb, trigger, unit: Unit, sent, exclude: set[int], story: Story)
     owners = [c for c in trigger.children if c.dep_ in {"amod", "compound", "nmod", "poss"}]
     return next((b for b in (aliases.canonical_country(c.text) or _body_in(c.doc[c.i:c.i + 1])
                              for c in owners) if b), None) \
-        or _body_in(sent) or (None if heads else story.authority)
+        or _body_in(sent) or (None if any(h.head.lower_ not in REPORT_VERBS for h in heads)
+                              else story.authority)
+
+
+def _names_again(head, authority: str | None) -> bool:
+    """ "The council has also imposed ...": a definite noun for the body named before."""
+    return authority is not None and head.pos_ == "NOUN" and \
+        any(c.lower_ == "the" for c in head.children) and \
+        authority.lower().split()[-1] == head.lower_
 
 
 def _body_in(span) -> str | None:
@@ -455,7 +470,9 @@ def _sentence_rows(unit: Unit, sent, triggers, story: Story) -> list[SanctionRec
     for trigger in triggers:
         if any(c.lower_ in NEGATIONS for c in trigger.children):
             continue  # "No such sanctions have been imposed"
-        verb = trigger if trigger.pos_ == "VERB" else _governing_verb(trigger)
+        # "its list of blocked property": an adjectival participle is no verb of its own
+        verb = trigger if trigger.pos_ == "VERB" and trigger.dep_ != "amod" \
+            else _governing_verb(trigger)
         if verb is None:
             continue
         action = action_of(verb)
@@ -474,7 +491,7 @@ def _sentence_rows(unit: Unit, sent, triggers, story: Story) -> list[SanctionRec
                 authority_name=authority, target_type=target.kind, target_role=target.role,
                 target_country=target.country, reason=reason, program=program,
                 measure=measure))
-        if found:
+        if found:  # "lifted sanctions on X a week after blacklisting it": it is X
             story.targets = found
             story.authority = authority or story.authority
     return rows
@@ -489,12 +506,13 @@ def _resolve(head, unit: Unit, story: Story) -> list[Target]:
         return story.targets[-1:] if head.lower_ in {"it", "him", "her"} else []
     s, e = _phrase(head)
     span = head.doc[s:e]
-    m = _mention_at(story.mentions, unit.offset + span.start_char, unit.offset + span.end_char)
+    # the mention must hold the head word: "14 Karsistan police officers" is not Karsistan
+    m = _mention_at(story.mentions, unit.offset + head.idx, unit.offset + head.idx + len(head))
     kind = _target_type(head, m)
     if m is not None:
         return [Target(m.canonical, "vessel" if m.canonical in story.vessels else kind,
                        m.role, m.role_country if m.kind == "person" else None)]
-    if any(t.pos_ == "PROPN" for t in span):
+    if head.pos_ == "PROPN":
         name = _clean_name(span.text, story.mentions)
         if name and name.lower() not in TRIGGERS:
             return [Target(name, "vessel" if name in story.vessels else kind)]
@@ -509,6 +527,10 @@ def _referent(head, span, unit: Unit, story: Story) -> list[Target]:
     owners = [c for c in head.children if c.dep_ == "poss" and c.pos_ == "PROPN"]
     if owners:
         return _resolve(owners[0], unit, story)
+    members_of = [p for c in head.children if c.dep_ == "prep" and c.lower_ == "of"
+                  for p in c.children if p.dep_ == "pobj" and p.pos_ == "PROPN"]
+    if members_of:  # "four leaders of the Red Dawn Front": the group is the target
+        return _resolve(members_of[0], unit, story)
     if head.tag_ == "NNS" or any(c.dep_ == "nummod" for c in head.children):
         return []  # "three tankers", "54 officials": an unnamed group
     before = unit.offset + span.start_char
