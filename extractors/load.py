@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 
 import duckdb
 import pyarrow as pa
@@ -57,6 +58,13 @@ RAW_TABLES = {
         RawTable("sanctions", SanctionRecord, ("article_id", "content_hash"), False),
     )
 }
+
+# Rows per Arrow batch: big enough for DuckDB's bulk path, small enough that a load's
+# memory stays flat however many articles a run has.
+BATCH_ROWS = 5_000
+# Enrichments per batch: each carries its mentions, quotes and sanctions (~100 rows).
+ENRICHMENT_BATCH = 500
+ANALYSIS_TABLES = {"entity_mentions": "mentions", "quotes": "quotes", "sanctions": "sanctions"}
 
 _ARROW_TYPES = {"str": pa.string(), "int": pa.int64(), "bool": pa.bool_(), "float": pa.float64()}
 _SQL_TYPES = {"str": "VARCHAR", "int": "BIGINT", "bool": "BOOLEAN", "float": "DOUBLE"}
@@ -142,3 +150,31 @@ def load_rows(
         if cleared:
             con.unregister("cleared")
     return len(rows)
+
+
+def batches(rows: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def load_stream(con: duckdb.DuckDBPyConnection, table_name: str, rows: Iterable, run_id: str,
+                batch_rows: int = BATCH_ROWS) -> int:
+    """load_rows over a stream of any length, batch_rows at a time."""
+    return sum(load_rows(con, table_name, batch, run_id) for batch in batches(rows, batch_rows))
+
+
+def load_enrichments(con: duckdb.DuckDBPyConnection, enrichments: Iterable[dict], run_id: str,
+                     batch_size: int = ENRICHMENT_BATCH) -> dict[str, int]:
+    """Enrichment rows (as in enrichments.jsonl) into raw.enrichments and the analysis
+    tables, a batch of articles at a time; an article's old mentions, quotes and sanctions
+    are replaced by its new ones, even when it now has none."""
+    counts = dict.fromkeys(["enrichments", *ANALYSIS_TABLES], 0)
+    for batch in batches(enrichments, batch_size):
+        statuses = [dataclasses.asdict(EnrichmentStatus(
+            e["article_id"], e["content_hash"], e["status"], e.get("error"))) for e in batch]
+        counts["enrichments"] += load_rows(con, "enrichments", statuses, run_id)
+        for table, field in ANALYSIS_TABLES.items():
+            counts[table] += load_rows(con, table, [row for e in batch for row in e[field]],
+                                       run_id, replaces=statuses)
+    return counts

@@ -20,16 +20,21 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import shutil
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
+from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from extractors import stagefiles
 from extractors.config import Source, load_sources
-from extractors.load import EnrichmentStatus, create_raw_tables, load_rows
+from extractors.load import create_raw_tables, load_enrichments, load_stream
 from extractors.records import (
     FetchRequest,
     KnownPage,
@@ -207,59 +212,93 @@ def _enriched_versions(ctx: RunContext) -> set[tuple[str, str]]:
     return set(rows)
 
 
-def _article_from(row: dict) -> ParsedArticle:
+def article_from(row: dict) -> ParsedArticle:
     names = {f.name for f in dataclasses.fields(ParsedArticle)}
     return ParsedArticle(**{k: v for k, v in row.items() if k in names})
 
 
-def enrich(ctx: RunContext) -> dict:
+NLP_PROCESSES_ENV = "NEWS_NLP_PROCESSES"  # enrich's worker processes; default one per CPU
+# Below this many articles per process, starting a process and loading the model into it
+# costs more than it saves.
+MIN_ARTICLES_PER_PROCESS = 50
+
+
+def _parsed_rows(ctx: RunContext) -> Iterator[dict]:
+    for path in ctx.stage_files("articles"):
+        for row in stagefiles.read_jsonl(path):
+            if row["parse_status"] == "ok":
+                yield row
+
+
+def _enrich_share(ctx: RunContext, keys: set[tuple[str, str]], out: Path) -> None:
+    """Enrich the articles whose (article_id, content_hash) is in keys into `out`, streaming:
+    only a batch of articles is in memory at a time, whatever the run's size."""
     from extractors.enrich import enrich_articles
 
+    def wanted() -> Iterator[ParsedArticle]:
+        for row in _parsed_rows(ctx):
+            key = (row["article_id"], row["content_hash"])
+            if key in keys:
+                keys.discard(key)  # a syndicated copy of the same body is enriched once
+                yield article_from(row)
+
+    stagefiles.write_jsonl(out, enrich_articles(wanted()))
+
+
+def _processes_for(articles: int) -> int:
+    wanted = int(os.environ.get(NLP_PROCESSES_ENV) or os.cpu_count() or 1)
+    return max(1, min(wanted, articles // MIN_ARTICLES_PER_PROCESS))
+
+
+def enrich(ctx: RunContext) -> dict:
     done = set() if ctx.full_refresh else _enriched_versions(ctx)
-    articles = [
-        _article_from(row)
-        for path in ctx.stage_files("articles")
-        for row in stagefiles.read_jsonl(path)
-        if row["parse_status"] == "ok" and (row["article_id"], row["content_hash"]) not in done
-    ]
+    pending = [key for key in ((row["article_id"], row["content_hash"])
+                               for row in _parsed_rows(ctx)) if key not in done]
     # One body can reach us twice in a run (a syndicated copy keeps its own article_id).
-    unique = list({(a.article_id, a.content_hash): a for a in articles}.values())
-    count = stagefiles.write_jsonl(ctx.file("enrichments"), enrich_articles(unique))
-    results = list(stagefiles.read_jsonl(ctx.file("enrichments")))
-    return {"articles": count, "already_enriched": len(articles) - len(unique),
-            "mentions": sum(len(r["mentions"]) for r in results),
-            "quotes": sum(len(r["quotes"]) for r in results),
-            "sanctions": sum(len(r["sanctions"]) for r in results),
-            **Counter(f"status:{r['status']}" for r in results)}
+    unique = list(dict.fromkeys(pending))
+    processes = _processes_for(len(unique))
+    # NLP is CPU-bound: one share of the articles per process, each with its own model.
+    parts = [ctx.run_dir / "enrichments.parts" / f"{k}.jsonl" for k in range(processes)]
+    shares = [set(unique[k::processes]) for k in range(processes)]
+    if processes == 1:
+        _enrich_share(ctx, shares[0], parts[0])
+    else:
+        with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
+            list(pool.map(_enrich_share, [ctx] * processes, shares, parts))
+    counts = Counter(articles=0, mentions=0, quotes=0, sanctions=0)
+
+    def merged() -> Iterator[dict]:
+        for part in parts:
+            for row in stagefiles.read_jsonl(part):
+                counts.update(articles=1, mentions=len(row["mentions"]), quotes=len(
+                    row["quotes"]), sanctions=len(row["sanctions"]))
+                counts[f"status:{row['status']}"] += 1
+                yield row
+
+    stagefiles.write_jsonl(ctx.file("enrichments"), merged())
+    shutil.rmtree(parts[0].parent)
+    return {**counts, "already_enriched": len(pending) - len(unique), "processes": processes}
 
 
 # --- load -> transform -> validate -> publish: the work database, one writer at a time ---
 
-ANALYSIS_TABLES = ("entity_mentions", "quotes", "sanctions")
-
-
 def load(ctx: RunContext) -> dict:
-    def rows(stage: str) -> list[dict]:
-        return [row for path in ctx.stage_files(stage) for row in stagefiles.read_jsonl(path)]
+    """Stream the run's files into raw in bounded Arrow batches (memory does not grow with
+    the run's size)."""
+    def rows(*stage_names: str) -> Iterator[dict]:
+        for stage in stage_names:
+            for path in ctx.stage_files(stage):
+                yield from stagefiles.read_jsonl(path)
 
-    enrichments = list(stagefiles.read_jsonl(ctx.file("enrichments")))
-    batches = {
-        "discoveries": rows("discovered"),
-        "fetches": rows("feeds") + rows("fetches"),
-        "articles": rows("articles"),
-        "enrichments": [dataclasses.asdict(EnrichmentStatus(
-            e["article_id"], e["content_hash"], e["status"], e.get("error")))
-            for e in enrichments],
-        "entity_mentions": [m for e in enrichments for m in e["mentions"]],
-        "quotes": [q for e in enrichments for q in e["quotes"]],
-        "sanctions": [s for e in enrichments for s in e["sanctions"]],
-    }
-    analysed = batches["enrichments"]  # their old mentions, quotes, sanctions are replaced
     with connect(ctx.paths.work) as con:
         create_raw_tables(con)
-        return {table: load_rows(con, table, batch, ctx.run_id,
-                                 replaces=analysed if table in ANALYSIS_TABLES else ())
-                for table, batch in batches.items()}
+        counts = {
+            "discoveries": load_stream(con, "discoveries", rows("discovered"), ctx.run_id),
+            "fetches": load_stream(con, "fetches", rows("feeds", "fetches"), ctx.run_id),
+            "articles": load_stream(con, "articles", rows("articles"), ctx.run_id),
+        }
+        enrichments = stagefiles.read_jsonl(ctx.file("enrichments"))
+        return {**counts, **load_enrichments(con, enrichments, ctx.run_id)}
 
 
 # dbt selections per layer (the DAG runs one task each); seeds feed the staging layer.

@@ -1,0 +1,333 @@
+"""`make bench`: the pipeline's stages on a synthetic corpus, measured stage by stage.
+
+    python -m extractors.benchmark --articles 1000 10000 [--seed 7] [--out bench-results]
+
+For each size N it serves demo_site.synthetic from 127.0.0.1 (in its own process, so the
+server's CPU is not counted as the pipeline's), then calls the functions of
+extractors.stages directly, outside Airflow:
+
+  full         every stage on the N articles, politeness off
+  incremental  the same warehouse after 1% of the corpus changed (edition 1)
+  one process  fetch, parse and enrich again on a fresh warehouse with one process, for
+               the speed-up from 1 to 2 (sizes up to --speedup-max only: it re-runs NLP)
+  nlp floor    bare nlp.pipe against the enrich stage on the same paragraphs
+
+Each stage runs in a forked child, as an Airflow task runs in its own process: its CPU
+seconds are the child's and its workers' (wait4), its peak RSS the largest sum over the
+process tree (sampled). Results go to <out>/bench-<timestamp>.json and the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from functools import partial
+from multiprocessing import get_context
+from pathlib import Path
+
+import psutil
+
+from extractors import stagefiles, stages
+from extractors.stages import RunContext
+
+PER_SOURCE_STAGES = ("discover", "fetch", "parse")
+WHOLE_RUN_STAGES = ("enrich", "load", "transform", "validate", "publish")
+PARALLEL_STAGES = ("fetch", "parse", "enrich")
+RSS_SAMPLE_SECONDS = 0.1
+NLP_SAMPLE = 100  # articles in the bare-nlp.pipe comparison
+MIB = 1024 * 1024
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
+                .splitlines() if line.startswith("model name")), platform.processor())
+    return {"cpus": os.cpu_count(), "cpu_model": cpu, "memory_gib":
+            round(psutil.virtual_memory().total / 1024**3, 1), "python": platform.python_version()}
+
+
+# --- the synthetic site, in a process of its own ---
+
+class SyntheticServer:
+    """`python -m demo_site.synthetic` in a child process; port 0 picks a free port."""
+
+    def __init__(self, articles: int, seed: int, edition: int, port: int = 0):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "demo_site.synthetic", "--articles", str(articles),
+             "--seed", str(seed), "--edition", str(edition), "--port", str(port)],
+            stdout=subprocess.PIPE, text=True)
+        self.base_url = self.process.stdout.readline().strip()
+        if not self.base_url:
+            raise RuntimeError("the synthetic site did not start")
+
+    @property
+    def port(self) -> int:
+        return int(self.base_url.rsplit(":", 1)[1])
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait()
+
+
+# --- one stage in a forked child, measured ---
+
+class PeakRss:
+    """The largest total RSS of a process and its descendants, sampled in a thread."""
+
+    def __init__(self, pid: int):
+        self.process, self.peak = psutil.Process(pid), 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> None:
+        while not self.done.wait(RSS_SAMPLE_SECONDS):
+            try:
+                tree = [self.process, *self.process.children(recursive=True)]
+                self.peak = max(self.peak, sum(p.memory_info().rss for p in tree))
+            except psutil.Error:  # a worker exited between listing and reading it
+                continue
+
+    def stop(self) -> int:
+        self.done.set()
+        self.thread.join()
+        return self.peak
+
+
+def measured(work: Callable[[], dict]) -> dict:
+    """Run work() in a forked child; its result with wall/CPU seconds and peak RSS."""
+    read_end, write_end = os.pipe()
+    started = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:  # the child: run, send the result as JSON, leave without cleanup
+        os.close(read_end)
+        try:
+            result = {"counts": work()}
+        except BaseException as exc:  # noqa: BLE001 - reported by the parent
+            result = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
+        with os.fdopen(write_end, "w") as pipe:
+            json.dump(result, pipe, default=str)
+        os._exit(0)
+    os.close(write_end)
+    sampler = PeakRss(pid)  # started after the fork: fork with live threads is unsafe
+    with os.fdopen(read_end) as pipe:
+        result = json.loads(pipe.read() or '{"error": "the stage process died"}')
+    _, _, usage = os.wait4(pid, 0)  # the child's CPU, its reaped workers' included
+    wall = time.perf_counter() - started
+    result.update(wall_s=round(wall, 2), cpu_s=round(usage.ru_utime + usage.ru_stime, 2),
+                  peak_rss_mib=round(max(sampler.stop(), usage.ru_maxrss * 1024) / MIB))
+    return result
+
+
+def per_source(stage: Callable, ctx: RunContext, processes: int) -> dict:
+    """A per-source stage over every source, `processes` sources at a time (as Airflow's
+    mapped tasks would run them)."""
+    names = list(ctx.sources)
+    if processes == 1:
+        return {name: stage(ctx, name) for name in names}
+    with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
+        return dict(zip(names, pool.map(partial(stage, ctx), names), strict=True))
+
+
+def whole_run(stage: Callable, ctx: RunContext, processes: int) -> dict:
+    os.environ[stages.NLP_PROCESSES_ENV] = str(processes)
+    return stage(ctx)
+
+
+def run_stages(ctx: RunContext, names: tuple[str, ...], processes: int) -> dict:
+    """Each stage measured; the run stops at the first failure (later stages need it)."""
+    results = {}
+    for name in names:
+        runner = per_source if name in PER_SOURCE_STAGES else whole_run
+        result = measured(partial(runner, getattr(stages, name), ctx, processes))
+        results[name] = result
+        print(f"  {ctx.run_id} {name}: {result['wall_s']} s wall, {result['cpu_s']} s CPU"
+              + (f"  FAILED {result['error']}" if "error" in result else ""), flush=True)
+        if "error" in result:
+            break
+    return results
+
+
+def parsed_articles(ctx: RunContext) -> int:
+    return sum(row["parse_status"] == "ok" for path in ctx.stage_files("articles")
+               for row in stagefiles.read_jsonl(path))
+
+
+def summarise(ctx: RunContext, results: dict) -> dict:
+    """Totals, each stage's share of the run's wall time and its articles per second."""
+    articles = parsed_articles(ctx)
+    total_wall = sum(r["wall_s"] for r in results.values())
+    for r in results.values():
+        r["share"] = round(r["wall_s"] / total_wall, 3) if total_wall else 0
+        r["articles_per_s"] = round(articles / r["wall_s"], 1) if r["wall_s"] else None
+    return {"run_id": ctx.run_id, "articles": articles, "wall_s": round(total_wall, 2),
+            "cpu_s": round(sum(r["cpu_s"] for r in results.values()), 2),
+            "peak_rss_mib": max(r["peak_rss_mib"] for r in results.values()),
+            "stages": results}
+
+
+# --- the NLP floor: bare nlp.pipe against the enrich stage on the same articles ---
+
+def nlp_floor(ctx: RunContext, sample: int) -> dict:
+    from extractors.enrich import PIPE_BATCH, Timings, enrich_articles, paragraphs_of
+    from extractors.nlp.model import load_model
+
+    rows = (row for path in ctx.stage_files("articles") for row in stagefiles.read_jsonl(path)
+            if row["parse_status"] == "ok")
+    articles = [stages.article_from(row) for row, _ in zip(rows, range(sample), strict=False)]
+    nlp = load_model()
+    paragraphs = [p for a in articles for p in paragraphs_of(a)]
+    for _ in nlp.pipe(paragraphs[:PIPE_BATCH]):  # warm up, so neither side pays first-use costs
+        pass
+    started = time.process_time()
+    for _ in nlp.pipe(paragraphs, batch_size=PIPE_BATCH):
+        pass
+    bare = time.process_time() - started
+    started = time.process_time()
+    timings = Timings()
+    for _ in enrich_articles(articles, nlp, timings=timings):
+        pass
+    enrich = time.process_time() - started
+    words = sum(len(p.split()) for p in paragraphs)
+    return {"articles": len(articles), "words": words, "bare_pipe_cpu_s": round(bare, 2),
+            "enrich_cpu_s": round(enrich, 2), "ratio": round(enrich / bare, 2),
+            "bare_words_per_cpu_s": round(words / bare)}
+
+
+# --- one corpus size ---
+
+def write_sources(folder: Path, base_url: str) -> Path:
+    from demo_site.synthetic import sources_yaml
+
+    path = folder / "sources.yml"
+    path.write_text(sources_yaml(base_url), encoding="utf-8")
+    return path
+
+
+def fresh_context(folder: Path, run_id: str, base_url: str, articles: int) -> RunContext:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return context_in(folder, run_id, base_url, articles)
+
+
+def context_in(folder: Path, run_id: str, base_url: str, articles: int) -> RunContext:
+    # max_articles: every page the site lists, not the production default per source.
+    return RunContext(run_id=run_id, sources_file=str(write_sources(folder, base_url)),
+                      warehouse=str(folder / "news.duckdb"), max_articles=2 * articles)
+
+
+def bench_size(articles: int, seed: int, out: Path, processes: int, speedup_max: int) -> dict:
+    print(f"\n## {articles} articles", flush=True)
+    folder = out / f"work-{articles}"
+    server = SyntheticServer(articles, seed, edition=0)
+    try:
+        ctx = fresh_context(folder, "bench-full", server.base_url, articles)
+        full = summarise(ctx, run_stages(ctx, PER_SOURCE_STAGES + WHOLE_RUN_STAGES, processes))
+        floor = measured(partial(nlp_floor, ctx, NLP_SAMPLE))
+    finally:
+        server.stop()
+    port = server.port  # article ids contain the port: the next edition must keep it
+    server = SyntheticServer(articles, seed, edition=1, port=port)
+    try:
+        ctx = context_in(folder, "bench-incremental", server.base_url, articles)
+        incremental = summarise(ctx, run_stages(ctx, PER_SOURCE_STAGES + WHOLE_RUN_STAGES,
+                                                processes))
+    finally:
+        server.stop()
+    result = {"articles": articles, "full": full, "incremental": incremental,
+              "incremental_share": round(incremental["wall_s"] / full["wall_s"], 3),
+              "incremental_cpu_share": round(incremental["cpu_s"] / full["cpu_s"], 3),
+              "dbt_build_s": full["stages"].get("transform", {}).get("wall_s"),
+              "nlp_floor": floor.get("counts", floor)}
+    if articles <= speedup_max and processes > 1:
+        result["speedup"] = speedup(articles, seed, folder / "one-process", full)
+    return result
+
+
+def speedup(articles: int, seed: int, folder: Path, full: dict) -> dict:
+    """Wall time with one process over wall time with several, per parallel stage."""
+    server = SyntheticServer(articles, seed, edition=0)
+    try:
+        ctx = fresh_context(folder, "bench-one-process", server.base_url, articles)
+        single = run_stages(ctx, ("discover", *PARALLEL_STAGES), processes=1)
+    finally:
+        server.stop()
+    return {name: {"one_process_wall_s": single[name]["wall_s"],
+                   "speedup": round(single[name]["wall_s"] / full["stages"][name]["wall_s"], 2)}
+            for name in PARALLEL_STAGES if name in single and name in full["stages"]}
+
+
+# --- the report ---
+
+def markdown(report: dict) -> str:
+    m = report["machine"]
+    lines = [f"Machine: {m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB, Python "
+             f"{m['python']}; load average {report['load_before']} before, "
+             f"{report['load_after']} after"
+             + (" (measured under load: other jobs shared the CPUs, so wall-clock figures are"
+                " inflated; CPU seconds are not)" if report["under_load"] else ""), "",
+             "| articles | run | stage | articles/s | wall s | CPU s | peak RSS MiB | share |",
+             "|---:|---|---|---:|---:|---:|---:|---:|"]
+    for size in report["sizes"]:
+        for run in ("full", "incremental"):
+            summary = size[run]
+            for name, r in summary["stages"].items():
+                lines.append(f"| {size['articles']} | {run} | {name} | {r['articles_per_s']} | "
+                             f"{r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mib']} | "
+                             f"{r['share']:.0%} |" + (" FAILED" if "error" in r else ""))
+            lines.append(f"| {size['articles']} | {run} | **total** ({summary['articles']} "
+                         f"parsed) | | **{summary['wall_s']}** | **{summary['cpu_s']}** | "
+                         f"{summary['peak_rss_mib']} | |")
+    lines.append("")
+    for size in report["sizes"]:
+        floor = size["nlp_floor"]
+        notes = [f"incremental run = {size['incremental_share']:.1%} of the full run's wall "
+                 f"time ({size['incremental_cpu_share']:.1%} of its CPU)",
+                 f"dbt build {size['dbt_build_s']} s"]
+        if "ratio" in floor:
+            notes.append(f"enrich / bare nlp.pipe CPU = {floor['ratio']} on {floor['articles']}"
+                         f" articles (bare: {floor['bare_words_per_cpu_s']} words/CPU-s)")
+        if "speedup" in size:
+            notes.append("speed-up 1 -> 2 processes: " + ", ".join(
+                f"{k} {v['speedup']}x" for k, v in size["speedup"].items()))
+        lines.append(f"- {size['articles']} articles: " + "; ".join(notes))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--speedup-max", type=int, default=1000,
+                        help="measure the 1-process speed-up only up to this many articles")
+    parser.add_argument("--out", type=Path, default=Path("bench-results"))
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()[0]
+    report = {"started_at": datetime.now(UTC).isoformat(), "machine": machine(),
+              "processes": args.processes, "seed": args.seed, "load_before": load_before}
+    report["sizes"] = [bench_size(n, args.seed, args.out.resolve(), args.processes,
+                                  args.speedup_max) for n in args.articles]
+    report["load_after"] = os.getloadavg()[0]
+    # Runnable jobs before we started, or more than our own processes, share the CPUs.
+    report["under_load"] = load_before >= 0.5 or report["load_after"] > args.processes + 0.5
+    path = args.out / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print("\n" + markdown(report) + f"\n\nresults: {path}")
+    return 0 if all("error" not in r for s in report["sizes"] for run in ("full", "incremental")
+                    for r in s[run]["stages"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
