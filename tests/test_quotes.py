@@ -113,3 +113,25 @@ def test_scan_is_linear_on_hostile_input():
     started = time.perf_counter()
     scan_marks(text)
     assert time.perf_counter() - started < 2
+
+
+def reported_texts(nlp, paragraph: str) -> dict:
+    return {q.quote_text: q for q in enrich(nlp, paragraph).quotes if not q.is_direct}
+
+
+@pytest.mark.parametrize(("paragraph", "content", "speaker"), [
+    # the clause the attribution interrupts or closes
+    ("The talks, Marsh said, were going well.", "The talks, Marsh said, were going well",
+     "Marsh"),
+    ("The talks were going well, Marsh said.", "The talks were going well", "Marsh"),
+    # a clause holding a quoted fragment is reported speech as a whole
+    ("Marsh said the talks were “going well” despite the delay.",
+     "the talks were “going well” despite the delay", "Marsh"),
+    # "according to X" in mid-sentence: the sentence around it
+    ("The talks, according to Marsh, were going well.",
+     "The talks, according to Marsh, were going well", "Marsh"),
+])
+def test_reported_clause_rules(nlp, paragraph, content, speaker):
+    found = reported_texts(nlp, paragraph)
+    assert content in found, found
+    assert found[content].speaker_text == speaker

@@ -485,6 +485,7 @@ def reported(units: list[Unit], per_unit: list[list[Piece]]) -> list[tuple[int, 
         doc = unit.doc
         full = [p for p in per_unit[ui] if not p.fragment]
         inside = _quote_tokens(doc, per_unit[ui])
+        in_full = _quote_tokens(doc, full)
         chunks = noun_chunks(doc)
         for tok in doc:
             if inside[tok.i]:
@@ -497,11 +498,10 @@ def reported(units: list[Unit], per_unit: list[list[Piece]]) -> list[tuple[int, 
                 if objs:
                     att.speaker = (ui, *_speaker_span(objs[0], chunks))
             elif tok.lower_ in REPORT_CUES and tok.pos_ in {"VERB", "AUX"}:
-                comps = [c for c in tok.children if c.dep_ == "ccomp" and not inside[c.i]]
-                if not comps:
+                comp = _reported_clause(tok, in_full)
+                if comp is None:
                     continue
-                comp = comps[0]
-                span = (doc[comp.left_edge.i].idx, _end_char(doc, comp.right_edge.i))
+                span = _clause_span(doc, comp, tok)
                 head = _speaker_head(tok, inside, after_cue=comp.i < tok.i)
                 att = Attribution(cue=tok.text, cue_token=(ui, tok.i))
                 if head is not None:
@@ -523,6 +523,28 @@ def reported(units: list[Unit], per_unit: list[list[Piece]]) -> list[tuple[int, 
                 continue  # the direct quote already carries these words
             out.append((ui, span[0], span[1], att))
     return out
+
+
+def _reported_clause(verb, in_full: list[bool]):
+    """The clause a report verb governs: its complement ("said [the plan is dead]", which
+    may hold a quoted fragment), or the clause it interrupts ("The plan, he said, is
+    dead" / "The plan is dead, he said"), unless that clause is a full direct quote."""
+    comps = [c for c in verb.children if c.dep_ == "ccomp" and not in_full[c.i]]
+    if comps:
+        return comps[0]
+    head = verb.head
+    if verb.dep_ == "parataxis" and head.pos_ in {"VERB", "AUX"} and not in_full[head.i]:
+        return head
+    return None
+
+
+def _clause_span(doc, comp, verb) -> tuple[int, int]:
+    """Characters of the reported clause; a trailing attribution ("..., he said") is not
+    part of what was reported."""
+    last = comp.right_edge.i
+    if verb.head is comp and verb.i > comp.i:  # "The plan is dead, he said."
+        last = min(last, verb.left_edge.i - 1)
+    return doc[comp.left_edge.i].idx, _end_char(doc, max(last, comp.left_edge.i))
 
 
 def _object_content(doc, verb, inside) -> tuple[int, int] | None:
@@ -562,6 +584,9 @@ def _according_content(doc, tok) -> tuple[int, int] | None:
         if i >= sent.end:
             return None
         return doc[i].idx, _end_char(doc, sent.end - 1)
+    rest = [t for t in doc[phrase_end:sent.end] if not t.is_punct]
+    if rest:  # "The plan, according to X, is dead": the sentence around the phrase
+        return doc[sent.start].idx, _end_char(doc, sent.end - 1)
     j = tok.i - 1  # "The plan ..., according to X."
     while j > sent.start and doc[j].is_punct:
         j -= 1
