@@ -12,9 +12,9 @@ extractors.stages directly, outside Airflow:
                the speed-up from 1 to 2 (sizes up to --speedup-max only: it re-runs NLP)
   nlp floor    bare nlp.pipe against the enrich stage on the same paragraphs
 
-Each stage runs in a forked child, as an Airflow task runs in its own process: its CPU
-seconds are the child's and its workers' (wait4), its peak RSS the largest sum over the
-process tree (sampled). Results go to <out>/bench-<timestamp>.json and the terminal.
+Each stage runs in a process of its own, as an Airflow task does: its CPU seconds are the
+process's and its workers', its peak RSS the largest sum over its process tree (sampled).
+Results go to <out>/bench-<timestamp>.json and the terminal.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -43,10 +44,14 @@ from extractors.stages import RunContext
 
 PER_SOURCE_STAGES = ("discover", "fetch", "parse")
 WHOLE_RUN_STAGES = ("enrich", "load", "transform", "validate", "publish")
+ALL_STAGES = PER_SOURCE_STAGES + WHOLE_RUN_STAGES
 PARALLEL_STAGES = ("fetch", "parse", "enrich")
 RSS_SAMPLE_SECONDS = 0.1
 NLP_SAMPLE = 100  # articles in the bare-nlp.pipe comparison
 MIB = 1024 * 1024
+# Stage processes are started fresh, as Airflow starts each task: forking this process
+# would copy pyarrow's threads into the child.
+SPAWN = get_context("spawn")
 
 
 def machine() -> dict:
@@ -104,28 +109,36 @@ class PeakRss:
         return self.peak
 
 
+def _run_and_send(work: Callable[[], dict], sender) -> None:
+    try:
+        result = {"counts": work()}
+    except BaseException as exc:  # noqa: BLE001 - reported by the parent
+        result = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
+    sender.send(result)
+
+
 def measured(work: Callable[[], dict]) -> dict:
-    """Run work() in a forked child; its result with wall/CPU seconds and peak RSS."""
-    read_end, write_end = os.pipe()
+    """Run work() in a process of its own; its result with wall/CPU seconds and peak RSS.
+
+    CPU is what the process and the workers it reaped used (RUSAGE_CHILDREN grows by exactly
+    that when we reap it); RSS is sampled over the whole process tree."""
+    receiver, sender = SPAWN.Pipe(duplex=False)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    pid = os.fork()
-    if pid == 0:  # the child: run, send the result as JSON, leave without cleanup
-        os.close(read_end)
-        try:
-            result = {"counts": work()}
-        except BaseException as exc:  # noqa: BLE001 - reported by the parent
-            result = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
-        with os.fdopen(write_end, "w") as pipe:
-            json.dump(result, pipe, default=str)
-        os._exit(0)
-    os.close(write_end)
-    sampler = PeakRss(pid)  # started after the fork: fork with live threads is unsafe
-    with os.fdopen(read_end) as pipe:
-        result = json.loads(pipe.read() or '{"error": "the stage process died"}')
-    _, _, usage = os.wait4(pid, 0)  # the child's CPU, its reaped workers' included
+    process = SPAWN.Process(target=_run_and_send, args=(work, sender))
+    process.start()
+    sender.close()
+    sampler = PeakRss(process.pid)
+    try:
+        result = receiver.recv()
+    except EOFError:
+        result = {"error": f"the stage process died (exit code {process.exitcode})"}
+    process.join()
     wall = time.perf_counter() - started
-    result.update(wall_s=round(wall, 2), cpu_s=round(usage.ru_utime + usage.ru_stime, 2),
-                  peak_rss_mib=round(max(sampler.stop(), usage.ru_maxrss * 1024) / MIB))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    result.update(wall_s=round(wall, 2), cpu_s=round(cpu, 2),
+                  peak_rss_mib=round(sampler.stop() / MIB))
     return result
 
 
@@ -135,7 +148,7 @@ def per_source(stage: Callable, ctx: RunContext, processes: int) -> dict:
     names = list(ctx.sources)
     if processes == 1:
         return {name: stage(ctx, name) for name in names}
-    with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(processes, mp_context=SPAWN) as pool:
         return dict(zip(names, pool.map(partial(stage, ctx), names), strict=True))
 
 
@@ -226,13 +239,14 @@ def context_in(folder: Path, run_id: str, base_url: str, articles: int) -> RunCo
                       warehouse=str(folder / "news.duckdb"), max_articles=2 * articles)
 
 
-def bench_size(articles: int, seed: int, out: Path, processes: int, speedup_max: int) -> dict:
+def bench_size(articles: int, seed: int, out: Path, processes: int, speedup_max: int,
+               stage_names: tuple[str, ...] = ALL_STAGES) -> dict:
     print(f"\n## {articles} articles", flush=True)
     folder = out / f"work-{articles}"
     server = SyntheticServer(articles, seed, edition=0)
     try:
         ctx = fresh_context(folder, "bench-full", server.base_url, articles)
-        full = summarise(ctx, run_stages(ctx, PER_SOURCE_STAGES + WHOLE_RUN_STAGES, processes))
+        full = summarise(ctx, run_stages(ctx, stage_names, processes))
         floor = measured(partial(nlp_floor, ctx, NLP_SAMPLE))
     finally:
         server.stop()
@@ -240,8 +254,7 @@ def bench_size(articles: int, seed: int, out: Path, processes: int, speedup_max:
     server = SyntheticServer(articles, seed, edition=1, port=port)
     try:
         ctx = context_in(folder, "bench-incremental", server.base_url, articles)
-        incremental = summarise(ctx, run_stages(ctx, PER_SOURCE_STAGES + WHOLE_RUN_STAGES,
-                                                processes))
+        incremental = summarise(ctx, run_stages(ctx, stage_names, processes))
     finally:
         server.stop()
     result = {"articles": articles, "full": full, "incremental": incremental,
@@ -311,19 +324,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--speedup-max", type=int, default=1000,
                         help="measure the 1-process speed-up only up to this many articles")
+    parser.add_argument("--until", choices=ALL_STAGES, default=ALL_STAGES[-1],
+                        help="stop each run after this stage")
     parser.add_argument("--out", type=Path, default=Path("bench-results"))
     args = parser.parse_args(argv)
+    stage_names = ALL_STAGES[:ALL_STAGES.index(args.until) + 1]
     args.out.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()[0]
     report = {"started_at": datetime.now(UTC).isoformat(), "machine": machine(),
               "processes": args.processes, "seed": args.seed, "load_before": load_before}
     report["sizes"] = [bench_size(n, args.seed, args.out.resolve(), args.processes,
-                                  args.speedup_max) for n in args.articles]
+                                  args.speedup_max, stage_names) for n in args.articles]
     report["load_after"] = os.getloadavg()[0]
     # Runnable jobs before we started, or more than our own processes, share the CPUs.
     report["under_load"] = load_before >= 0.5 or report["load_after"] > args.processes + 0.5
     path = args.out / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    path.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     print("\n" + markdown(report) + f"\n\nresults: {path}")
     return 0 if all("error" not in r for s in report["sizes"] for run in ("full", "incremental")
                     for r in s[run]["stages"].values()) else 1

@@ -1,0 +1,50 @@
+"""The benchmark runs end to end on a tiny corpus, and its synthetic corpus is stable."""
+
+import json
+
+from demo_site.synthetic import Corpus, SyntheticSite, article, page_path
+from extractors import benchmark
+
+STAGE_FIELDS = {"wall_s", "cpu_s", "peak_rss_mib", "share", "articles_per_s", "counts"}
+
+
+def test_an_article_depends_on_its_number_and_seed_only():
+    small, large = Corpus(30, seed=7), Corpus(3000, seed=7)
+    assert article(small, 5).paragraphs == article(large, 5).paragraphs
+    assert article(small, 5).paragraphs != article(Corpus(30, seed=8), 5).paragraphs
+    words = sum(len(p.split()) for p in article(small, 5).paragraphs)
+    assert 500 < words < 900
+
+
+def test_the_next_edition_changes_one_percent():
+    base, next_day = Corpus(1000, seed=7), Corpus(1000, seed=7, edition=1)
+    assert len(next_day.numbers()) == 1005  # five new
+    edited = [n for n in base.numbers() if next_day.is_edited(n)]
+    assert len(edited) == 5
+    assert page_path(base, 3) == page_path(next_day, 3)  # old URLs stay put
+
+
+def test_the_site_lists_every_article_in_sitemaps():
+    site = SyntheticSite(Corpus(40, seed=7), "http://127.0.0.1:1")
+    index = site.get("/capital-wire/sitemap-index.xml").body.decode()
+    sitemap = site.get("/capital-wire/news-sitemap-0.xml").body.decode()
+    assert "news-sitemap-0.xml" in index and "news-sitemap-1.xml" not in index
+    assert sitemap.count("<loc>") == 14  # articles 0, 3, ... 39
+    assert site.get("/nowhere.html") is None
+
+
+def test_benchmark_runs_and_writes_its_json(tmp_path, capsys):
+    code = benchmark.main(["--articles", "20", "--out", str(tmp_path), "--speedup-max", "0",
+                           "--until", "load"])
+    assert code == 0
+    report = json.loads(next(tmp_path.glob("bench-*.json")).read_text())
+    assert {"machine", "sizes", "load_before", "load_after", "under_load"} <= set(report)
+    size = report["sizes"][0]
+    assert size["full"]["articles"] == 20
+    assert 0 < size["incremental"]["articles"] < 20
+    for run in ("full", "incremental"):
+        assert list(size[run]["stages"]) == list(benchmark.ALL_STAGES[:5])
+        for stage in size[run]["stages"].values():
+            assert STAGE_FIELDS <= set(stage)
+    assert size["nlp_floor"]["ratio"] > 0
+    assert "| 20 | full | enrich |" in capsys.readouterr().out
