@@ -485,7 +485,6 @@ def reported(units: list[Unit], per_unit: list[list[Piece]]) -> list[tuple[int, 
         doc = unit.doc
         full = [p for p in per_unit[ui] if not p.fragment]
         inside = _quote_tokens(doc, per_unit[ui])
-        in_full = _quote_tokens(doc, full)
         chunks = noun_chunks(doc)
         for tok in doc:
             if inside[tok.i]:
@@ -498,7 +497,7 @@ def reported(units: list[Unit], per_unit: list[list[Piece]]) -> list[tuple[int, 
                 if objs:
                     att.speaker = (ui, *_speaker_span(objs[0], chunks))
             elif tok.lower_ in REPORT_CUES and tok.pos_ in {"VERB", "AUX"}:
-                comp = _reported_clause(tok, in_full)
+                comp = _reported_clause(tok, inside)
                 if comp is None:
                     continue
                 span = _clause_span(doc, comp, tok)
@@ -525,15 +524,15 @@ def reported(units: list[Unit], per_unit: list[list[Piece]]) -> list[tuple[int, 
     return out
 
 
-def _reported_clause(verb, in_full: list[bool]):
-    """The clause a report verb governs: its complement ("said [the plan is dead]", which
-    may hold a quoted fragment), or the clause it interrupts ("The plan, he said, is
-    dead" / "The plan is dead, he said"), unless that clause is a full direct quote."""
-    comps = [c for c in verb.children if c.dep_ == "ccomp" and not in_full[c.i]]
+def _reported_clause(verb, quoted: list[bool]):
+    """The clause a report verb governs: its complement ("said [the plan is dead]"), or
+    the clause it interrupts ("The plan, he said, is dead" / "The plan is dead, he
+    said"), unless that clause is quoted (then the quote is the record)."""
+    comps = [c for c in verb.children if c.dep_ == "ccomp" and not quoted[c.i]]
     if comps:
         return comps[0]
     head = verb.head
-    if verb.dep_ == "parataxis" and head.pos_ in {"VERB", "AUX"} and not in_full[head.i]:
+    if verb.dep_ == "parataxis" and head.pos_ in {"VERB", "AUX"} and not quoted[head.i]:
         return head
     return None
 
