@@ -25,6 +25,7 @@ from bs4.builder import ParserRejectedMarkup
 from bs4.element import AttributeDict
 
 from extractors import parse_metadata as md
+from extractors.encoding import decode_html
 from extractors.parse_body import Tree, emit_paragraphs, extract_body, extract_under
 from extractors.parse_dates import to_iso, url_date, visible_dates
 from extractors.records import ParsedArticle
@@ -50,7 +51,7 @@ WORD_RE = re.compile(r"\w+")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # Control characters, C1 codes and U+FFFD: a decoded binary file is full of them, HTML is not.
 BINARY_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
-BINARY_SAMPLE = 65_536
+BINARY_SAMPLE = 8192  # binary files show it from the start (git checks 8000 bytes)
 BINARY_SHARE = 0.05
 # The parse is most of the time spent per page. Keeping class/rel as the strings lxml gives
 # (not split into lists) and a plain attribute dict (lxml's values are always strings, so
@@ -70,8 +71,8 @@ def _failed(url: str, status: str, message: str | None = None) -> ParsedArticle:
 
 
 def parse_article(html: str, url: str, profile: dict | None = None) -> ParsedArticle:
-    if isinstance(html, bytes | bytearray):
-        html = bytes(html).decode("utf-8", errors="replace")
+    if isinstance(html, bytes | bytearray):  # the pipeline decodes first; callers may not
+        html, _ = decode_html(bytes(html), None)
     if not isinstance(html, str):
         return _failed(url, "parse_error", f"expected str html, got {type(html).__name__}")
     if len(html) > MAX_HTML_CHARS:
@@ -120,6 +121,7 @@ def _build(soup: BeautifulSoup, tree: Tree, html: str, url: str,
         el = soup.select_one(profile["title"])
         if el is not None and md.node_text(el):
             art.title = md.node_text(el)
+    art.site_name = art.site_name or md.site_from_title(tree.title_tag, art.title)
     art.canonical_url = _canonical(tree, meta, url)
 
     # --- body ---
@@ -152,7 +154,7 @@ def _build(soup: BeautifulSoup, tree: Tree, html: str, url: str,
     art.published_at, art.modified_at = _dates(tree, meta, art_ld, hints,
                                                body_datelines + paragraphs[:3], url, html)
     art.subtitle = _standfirst(hints, art_ld, meta, art.title)
-    art.section = _section(art_ld, meta)
+    art.section = _section(art_ld, meta, art.site_name)
     art.tags = md.split_keywords(
         ([art_ld["keywords"]] if art_ld and art_ld.get("keywords") else [])
         + meta.get("article:tag", []) + meta.get("news_keywords", [])
@@ -193,7 +195,8 @@ def _site_name(meta: dict, objs: list[dict], art_ld: dict | None) -> str | None:
             if md.types_of(o) & {"website", "newsmediaorganization"} and o.get("name"):
                 name = md.ld_text(o.get("name"))
                 break
-    return name
+    # "The Jerusalem Post | JPost.com", "Autoracing | F1 | Indy": the name comes first
+    return md.TAGLINE_SEPARATOR_RE.split(name)[0] if name else None
 
 
 def _canonical(tree: Tree, meta: dict, url: str) -> str | None:
@@ -277,10 +280,13 @@ def _standfirst(hints: dict, art_ld: dict | None, meta: dict, title: str | None)
     return desc if desc and desc != title else None
 
 
-def _section(art_ld: dict | None, meta: dict) -> str | None:
-    section = md.ld_text(art_ld.get("articleSection")) if art_ld else None
-    return section or md.first_meta(meta, "article:section", "parsely-section", "section",
-                                    "category", "sailthru.section")
+def _section(art_ld: dict | None, meta: dict, site_name: str | None) -> str | None:
+    section = (md.ld_text(art_ld.get("articleSection")) if art_ld else None) or md.first_meta(
+        meta, "article:section", "parsely-section", "section", "category", "sailthru.section")
+    # "gizmodo.com", or the site's own name: a section field filled with the site
+    if section and (md.DOMAIN_RE.search(section) or md.squash(section) == md.squash(site_name)):
+        return None
+    return section
 
 
 def _key_points(hints: dict) -> list[str]:
@@ -296,6 +302,9 @@ def _image(art: ParsedArticle, art_ld: dict | None, meta: dict, tree: Tree, url:
     img, caption, credit = md.ld_image(art_ld.get("image")) if art_ld else (None, None, None)
     img = img or md.first_meta(meta, "og:image", "og:image:url", "og:image:secure_url",
                                "twitter:image", "twitter:image:src", "thumbnailurl")
+    if not img and tree.figcaptions:  # no structured image: the first captioned figure's
+        shown = tree.figcaptions[0].parent.find("img")
+        img = shown.get("src") if shown else None
     art.image_url = md.absolute(img, url)
     if not caption and tree.figcaptions:
         caption, fig_credit = md.split_caption(tree.figcaptions[0])

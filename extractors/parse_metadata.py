@@ -8,6 +8,7 @@ its single walk, so no extra pass over the document is needed.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Callable
@@ -28,18 +29,31 @@ PAGE_TYPES = frozenset({"webpage", "itempage", "collectionpage", "website", "sea
 MAX_LD_OBJECTS = 200  # a page listing thousands of items is not worth reading whole
 TITLE_SEPARATORS_RE = re.compile(r"\s+(?:\||-|–|—|::|:|·|•|»)\s+")
 MAX_SUFFIX_WORDS = 6  # a " | Site Name" suffix is short
+TAGLINE_SEPARATOR_RE = re.compile(r"\s+[|–—]\s+")  # "LinkNaija | Nigeria's news platform"
 # Bylines that are not people: desks, wires, the publication itself.
 NON_PERSON_RE = re.compile(
     r"^(staff|staff writers?|staff reporter|editorial( staff| team| board)?|news desk|"
     r"newsroom|web desk|the associated press|associated press|ap|reuters|afp|agence france"
     r"[- ]presse|bloomberg|dpa|upi|pa|pa media|press association|cnn|bbc|bbc news|guest|"
     r"admin|administrator|editor|editors|contributor|anonymous|wire services?|"
-    r"ap staff|the editors|news service|.*\b(staff|desk|wire|news service|reporters)$)$",
+    r"ap staff|the editors|news service|canadian press|"
+    r".*\b(staff|desk|wires?|news service|services?|reports|reporters?|writers?|"
+    r"correspondents?|editors?|columnists?|contributors?|agency|bureau)$)$",
     re.I,
 )
-BY_PREFIX_RE = re.compile(r"^\s*(?:written\s+|posted\s+|reported\s+)?by[:\s]+", re.I)
-AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|&|\bund\b|\bet\b|\by\b|\be\b)\s*", re.I)
+BY_PREFIX_RE = re.compile(r"^\s*(?:written\s+|posted\s+|reported\s+)?by(?:[:\s]+|$)", re.I)
+# What follows a name in a byline: " | Site", " - 5 min read", "Updated ...".
+BYLINE_TAIL_RE = re.compile(r"\s+[|–—]\s+|\s+-\s+|\bupdated\b|\bpublished\b|\bposted\b",
+                            re.I)
+# Lists of names. "und", "et", "y", "e" only in lower case: "Sarah E. Needleman" is one name.
+AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|&|\b(?i:and)\b|\b(?:und|et|y|e)\b(?!\.))\s*")
+# "Needleman, Sarah": surname first, as library-style metadata writes it.
+SURNAME_FIRST_RE = re.compile(r"^([A-Z][\w'’-]+),\s*([A-Z][a-z][\w'’.-]*)$")
+DOMAIN_RE = re.compile(r"\w\.[a-z]{2,}\b")  # "Cleveland.com": a site, never a person
 MAX_AUTHOR_WORDS = 5
+NAME_EDGES = " .,:;|-–—"  # punctuation around a name in a byline
+MIN_NAME_WORDS = 2  # what must be left of a byline after a trailing affiliation is cut
+MAX_ACRONYM = 4
 CREDIT_HINT_RE = re.compile(r"credit|copyright|source|photographer|byline|attribution", re.I)
 CREDIT_TEXT_RE = re.compile(
     r"(?:\(|\b)((?:photo|image|picture|credit|foto|illustration)s?\s*(?:by|:)\s*[^)]{2,80})\)?\s*$",
@@ -49,7 +63,14 @@ NOT_FOUND_RE = re.compile(r"\b(404|page not found|not found|no longer available|
 
 
 def clean(text) -> str:
-    return " ".join(str(text).split()) if text is not None else ""
+    """One-line text. Entities are decoded once more: JSON-LD is not HTML-decoded at all,
+    and some sites escape <meta> content twice ('&#8216;Quoted&#8217; title')."""
+    if text is None:
+        return ""
+    text = str(text)
+    if "&" in text:
+        text = html.unescape(text)
+    return " ".join(text.split())
 
 
 def node_text(tag: Tag) -> str:
@@ -204,6 +225,22 @@ def pick_title(article_ld: dict | None, meta: dict, h1s: list[str], title_tag: s
     return None
 
 
+def site_from_title(title_tag: str | None, title: str | None) -> str | None:
+    """'Headline - Town News' -> 'Town News' (either side), for pages that name their site
+    nowhere else."""
+    if not title_tag or not title:
+        return None
+    title_tag = clean(title_tag)
+    seps = list(TITLE_SEPARATORS_RE.finditer(title_tag))
+    if title_tag.startswith(title) and seps and seps[-1].start() >= len(title):
+        rest = title_tag[seps[-1].end():]
+    elif title_tag.endswith(title) and seps and seps[0].end() <= len(title_tag) - len(title):
+        rest = title_tag[: seps[0].start()]
+    else:
+        return None
+    return rest if len(rest.split()) <= MAX_SUFFIX_WORDS else None
+
+
 def title_shown_on_page(title_tag: str, page_text: Callable[[], str]) -> str | None:
     """'The Old Gazette :: Headline' -> 'Headline': of the runs of separator-split parts,
     the longest that the page also shows as text (its headline), whatever side it is on."""
@@ -224,7 +261,7 @@ def clean_authors(raw: list[str], site_name: str | None) -> list[str]:
     """People only, de-duplicated, 'By X and Y' split, desks/wires/the site dropped."""
     out: list[str] = []
     seen: set[str] = set()
-    site = (site_name or "").lower()
+    site = squash(site_name)
     for value in raw:
         if not value:
             continue
@@ -232,25 +269,73 @@ def clean_authors(raw: list[str], site_name: str | None) -> list[str]:
         if value.startswith(("http://", "https://")):
             continue
         value = BY_PREFIX_RE.sub("", value)
-        value = re.split(r"\s+[|–—]\s+|\s+-\s+|\bupdated\b|\bpublished\b|\bposted\b", value,
-                         flags=re.I)[0]
-        for name in AUTHOR_SPLIT_RE.split(value):
-            name = clean(name).strip(" .,:;|")
-            name = BY_PREFIX_RE.sub("", name)
-            if not name or "@" in name or re.search(r"\d|https?:|www\.", name):
-                continue
-            words = name.split()
-            if len(words) > MAX_AUTHOR_WORDS or NON_PERSON_RE.match(name):
-                continue
-            if site and (name.lower() == site or name.lower() in site):
-                continue
-            if name.isupper() and len(name) > 3:  # "JANE DOE" bylines
-                name = name.title()
-            key = name.lower()
-            if key not in seen:
-                seen.add(key)
+        value = before_sentence_break(BYLINE_TAIL_RE.split(value)[0])
+        first = value.split(",", 1)[0].strip(NAME_EDGES)
+        if "," in value and (NON_PERSON_RE.match(first) or is_acronym(first)):
+            continue  # "PTI, Washington, Nov 20": a wire and its dateline, no person
+        for part in split_names(value):
+            name = person_name(part, site)
+            if name and name.lower() not in seen:
+                seen.add(name.lower())
                 out.append(name)
     return out
+
+
+def squash(text: str | None) -> str:
+    """Letters and digits only, lowercased: 'Florida Today' and 'floridatoday' compare equal."""
+    return "".join(ch for ch in (text or "").lower() if ch.isalnum())
+
+
+def before_sentence_break(value: str) -> str:
+    """'Finian Cunningham. Sputnik International' -> 'Finian Cunningham'; an initial or a
+    title before the full stop ('Troy L. Smith', 'Dr. Jo Ng') is not a break."""
+    for m in re.finditer(r"\.\s+", value):
+        head = value[: m.start()].split()
+        if len(head) >= MIN_NAME_WORDS and len(head[-1]) > 2:
+            return value[: m.start()]
+    return value
+
+
+def split_names(value: str) -> list[str]:
+    m = SURNAME_FIRST_RE.match(value)
+    if m and not any(NON_PERSON_RE.match(part) for part in m.groups()):
+        return [f"{m.group(2)} {m.group(1)}"]
+    return AUTHOR_SPLIT_RE.split(value)
+
+
+def person_name(name: str, site: str) -> str | None:
+    """The name if it reads as a person's, without a trailing affiliation; else None."""
+    name = BY_PREFIX_RE.sub("", clean(name).strip(NAME_EDGES))
+    if NON_PERSON_RE.match(name) or is_acronym(name):
+        return None
+    words = name.split()
+    # "Jill Lawless Associated Press", "Elliot Brownstein Florida Today": the shortest
+    # trailing run of words that is a wire, desk or the site itself goes.
+    for cut in range(len(words) - 1, MIN_NAME_WORDS - 1, -1):
+        tail = " ".join(words[cut:])
+        if NON_PERSON_RE.match(tail) or (site and squash(tail) == site):
+            words = words[:cut]
+            break
+    name = " ".join(words)
+    if (not name or "@" in name or re.search(r"\d|https?:|www\.|\(", name)
+            or DOMAIN_RE.search(name) or len(words) > MAX_AUTHOR_WORDS):
+        return None
+    if site and (squash(name) in site or names_site(words, site)):
+        return None
+    if name.isupper() and len(name) > 3:  # "JANE DOE" bylines
+        name = name.title()
+    return name
+
+
+def is_acronym(part: str) -> bool:
+    """'PTI', 'MS', 'RDN': an agency or a credential, not a name."""
+    return part.isupper() and len(part) <= MAX_ACRONYM and " " not in part
+
+
+def names_site(words: list[str], site: str) -> bool:
+    """True when a run of the words is the site's name ('CNN Business' on CNN)."""
+    return any(squash(" ".join(words[i:j])) == site
+               for i in range(len(words)) for j in range(i + 1, len(words) + 1))
 
 
 def pick_authors(article_ld: dict | None, meta: dict, itemprop_authors: list[str],

@@ -7,6 +7,7 @@ related links, captions, key points box, comments) around a known body.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -14,7 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from extractors.evaluate_parser import aggregate, evaluate, main, score_page
 from extractors.parse import MAX_HTML_CHARS, content_hash, parse_article
+from extractors.parse_dates import to_iso, url_date
+from extractors.parse_metadata import clean_authors
 from extractors.records import ParsedArticle
 
 FIXTURES = Path(__file__).parent / "fixtures" / "parse"
@@ -44,6 +48,11 @@ def load(name: str) -> str:
 
 def parse_fixture(name: str, url: str = "https://news.example.org/2026/05/12/story"):
     return parse_article(load(name), url)
+
+
+def assert_absent(text: str, junk: list[str]) -> None:
+    for item in junk:
+        assert item not in text, item
 
 
 def assert_in_order(paragraphs: list[str], expected_starts: list[str]) -> None:
@@ -86,8 +95,7 @@ def test_jsonld_article_body_clean_and_ordered():
     assert_in_order(a.paragraphs, HARBOUR_BODY)
     assert len(a.paragraphs) == len(HARBOUR_BODY)
     assert "A long-running dispute" in a.paragraphs  # subheading is its own entry
-    for junk in FURNITURE:
-        assert junk not in a.body_text, junk
+    assert_absent(a.body_text, FURNITURE)
     assert a.body_text == "\n\n".join(a.paragraphs)
     assert a.word_count == len(a.body_text.split())
     assert a.extraction_method == "generic"
@@ -111,9 +119,8 @@ def test_opengraph_only_page():
         "The central library will stay open", "The longer hours will be paid for",
         "Study space in demand", "Students told the survey",
         "Evenings are the only time I can get here", "The council will review"])
-    for junk in ["cookies", "Tweet", "Subscribe", "Most read", "Road closures",
-                 "Great news for students", "Main Street", "Open until 9pm"]:
-        assert junk not in a.body_text, junk
+    assert_absent(a.body_text, ["cookies", "Tweet", "Subscribe", "Most read", "Road closures",
+                                "Great news for students", "Main Street", "Open until 9pm"])
 
 
 # --- old table layout, no metadata ---------------------------------------------------
@@ -127,10 +134,9 @@ def test_table_layout_page():
     assert_in_order(a.paragraphs, [
         "The 150-year-old chimney", "The trust collected", "Repairs to the brickwork",
         "Part of our history", "The chimney is the last surviving part"])
-    for junk in ["Local news", "Classified", "Picture: Town Archive", "Print this page",
-                 "Email a friend", "grandfather", "All rights reserved", "Posted:",
-                 "Readers' comments"]:
-        assert junk not in a.body_text, junk
+    assert_absent(a.body_text, [
+        "Local news", "Classified", "Picture: Town Archive", "Print this page", "Email a friend",
+        "grandfather", "All rights reserved", "Posted:", "Readers' comments"])
 
 
 @pytest.mark.parametrize("title_tag", [
@@ -162,6 +168,93 @@ def test_profile_selectors_win():
     assert "boat insurance" not in a.body_text
 
 
+# --- microdata-only page -------------------------------------------------------------
+
+def test_microdata_page():
+    a = parse_fixture("microdata_article.html", "https://herald.example.net/news/2026/10/02/ferry")
+    assert a.parse_status == "ok"
+    assert a.title == "Ferry timetable cut for the winter"
+    assert a.site_name == "The Island Herald"  # named nowhere but the <title> suffix
+    assert a.authors == ["Sarah Needleman"]  # "Surname, First"; the comment form's label ignored
+    assert a.published_at == "2026-10-02T07:45:00+01:00"
+    assert a.modified_at == "2026-10-02T11:20:00+01:00"
+    assert a.language == "en"  # undeclared: detected from the text
+    assert a.image_url == "https://herald.example.net/media/ferry.jpg"  # no og:image: the figure
+    assert (a.image_caption, a.image_credit) == ("The morning ferry leaves the pier", "Ross Kerr")
+    assert_in_order(a.paragraphs, [
+        "The ferry operator will run", "Islanders who commute", "A shortage of crew",
+        "The company said", "We would rather run two reliable sailings", "The council has asked"])
+    assert "A shortage of crew" in a.paragraphs  # subheading and block quote are entries
+    assert "We would rather run two reliable sailings than five that are cancelled at the " \
+        "last minute." in a.paragraphs
+    assert_absent(a.body_text, ["hidden", "Subscribe", "Name (required)", "Leave a reply",
+                                "Ross Kerr", "morning ferry", "All rights reserved", "Home"])
+
+
+# --- JSON-LD articleBody behind a paywall --------------------------------------------
+
+def test_complete_jsonld_body_replaces_a_teaser():
+    a = parse_fixture("ld_body_paywall.html", "https://northernwire.example/mines/flooded-shafts")
+    assert a.parse_status == "ok"
+    assert a.extraction_method == "json_ld"
+    assert len(a.paragraphs) == 4
+    assert a.paragraphs[2].startswith("Local residents have asked for a public meeting. "
+                                      "“Nobody told us")  # entities decoded
+    assert "Subscribe" not in a.body_text
+    assert a.authors == []  # "Staff" is not a person
+    assert a.site_name == "Northern Wire"  # the tagline after " | " is not the name
+    assert a.section is None  # the section field held the domain
+    assert a.published_at == "2026-03-09T16:00:00-05:00"
+
+
+def test_double_escaped_metadata_is_decoded():
+    html = ('<html><head><meta property="og:title" content="&amp;#8216;Meth&amp;#8217; ads '
+            'return"></head><body><article>' + "<p>The campaign is back on buses, with "
+            "posters across the city from Monday, officials said.</p>" * 4 + "</article>"
+            "</body></html>")
+    assert parse_article(html, "https://example.com/a").title == "‘Meth’ ads return"
+
+
+@pytest.mark.parametrize(("raw", "site", "expected"), [
+    (["Sarah E. Needleman"], None, ["Sarah E. Needleman"]),  # an initial is not "e" (and)
+    (["Needleman, Sarah"], None, ["Sarah Needleman"]),
+    (["Ana e Rui Costa"], None, ["Ana", "Rui Costa"]),
+    (["By Staff and Mary Major"], None, ["Mary Major"]),
+    (["PTI, Washington, Nov 20 2019, 10:18am"], None, []),  # a wire and its dateline
+    (["Ilana Muhlstein, MS, RDN"], None, ["Ilana Muhlstein"]),  # credentials
+    (["Tom Krisher, AP Auto Writer"], None, ["Tom Krisher"]),  # a job title
+    (["Finian Cunningham. Sputnik International"], None, ["Finian Cunningham"]),
+    (["Dr. Jo Ng", "Troy L. Smith"], None, ["Dr. Jo Ng", "Troy L. Smith"]),
+    (["JILL LAWLESS Associated Press", "Jill Lawless"], None, ["Jill Lawless"]),
+    (["Elliot Brownstein Florida Today"], "floridatoday", ["Elliot Brownstein"]),
+    (["Jill Disis", "CNN Business"], "CNN", ["Jill Disis"]),  # the site's desk
+    (["Troy L. Smith", "Cleveland.com"], "cleveland", ["Troy L. Smith"]),
+    (["Staff Reports -", "Detroit News wire services", "European Space Agency", "By"], None, []),
+    (["The Coastal Ledger", "https://example.com/me", "jo@example.com"], "The Coastal Ledger", []),
+])
+def test_authors_are_people(raw, site, expected):
+    assert clean_authors(raw, site) == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2026-05-12T14:05:00+01:00", "2026-05-12T14:05:00+01:00"),
+    ("2026-05-12T13:05:00Z", "2026-05-12T13:05:00+00:00"),
+    ("2026-05-12", "2026-05-12T00:00:00+00:00"),  # no time zone: UTC
+    ("Tue, 12 May 2026 14:05:00 GMT", "2026-05-12T14:05:00+00:00"),
+    ("May 11, 2026 5:01 PM EDT", "2026-05-11T17:01:00-04:00"),
+    ("1778594700", "2026-05-12T14:05:00+00:00"),  # unix seconds
+    ("not a date", None),
+    ("1066-10-14", None),  # too old for a news page
+])
+def test_dates_normalised_with_time_zone(value, expected):
+    assert to_iso(value) == expected
+
+
+def test_date_from_url_path():
+    assert url_date("https://example.com/news/2026/05/12/story") == "2026-05-12T00:00:00+00:00"
+    assert url_date("https://example.com/news/story-2026") is None
+
+
 # --- bad input -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("html", ["", "   \n\t", "<html></html>", "<html><body></body></html>"])
@@ -189,6 +282,17 @@ def test_binary_garbage():
 def test_bytes_input_is_decoded():
     a = parse_article(load("og_only.html").encode("utf-8"), "https://example.com/a")
     assert a.parse_status == "ok"
+
+
+def test_misdeclared_encoding_in_bytes():
+    html = ('<html><head><meta charset="utf-8"><title>Café reopens</title></head><body>'
+            "<article><h1>Café reopens</h1>" + "<p>The café on the quay reopened on Monday "
+            "with a new owner and “the same old menu”, locals said.</p>" * 5
+            + "</article></body></html>")
+    a = parse_article(html.encode("cp1252"), "https://example.com/cafe")
+    assert a.title == "Café reopens"
+    assert a.paragraphs[0].startswith("The café on the quay")
+    assert "“the same old menu”" in a.paragraphs[0]
 
 
 def test_deeply_nested_markup():
@@ -268,3 +372,33 @@ def test_property_arbitrary_text(text):
     a = parse_article(text, "https://example.com/x")
     assert isinstance(a, ParsedArticle)
     assert a.parse_status in STATUSES
+
+
+# --- the evaluation command ----------------------------------------------------------
+
+def test_score_page_is_the_benchmark_metric():
+    assert score_page("a b c d e", "a b, c d e.") == {"precision": 1.0, "recall": 1.0, "exact": 1}
+    assert score_page("a b c d x", "a b c d e") == {"precision": 0.5, "recall": 0.5, "exact": 0}
+    assert score_page("x y", "x y")["recall"] == 1.0  # fewer than 4 tokens: one shingle
+    empty = score_page("", "a b c d")
+    assert (empty["precision"], empty["recall"]) == (None, 0.0)
+    # precision averages only the pages with output; recall averages all of them
+    summary = aggregate([score_page("a b c d", "a b c d"), empty])
+    assert (summary["precision"], summary["recall"]) == (1.0, 0.5)
+
+
+def test_eval_parser_runs_on_any_folder_of_the_layout(tmp_path, capsys):
+    (tmp_path / "html").mkdir()
+    (tmp_path / "html" / "p1.html").write_text(load("jsonld_article.html"), encoding="utf-8")
+    expected = parse_fixture("jsonld_article.html").body_text
+    truth = {"p1": {"url": "https://ledger.example.org/x", "articleBody": expected},
+             "p2": {"url": "https://example.com/missing", "articleBody": "a page not saved"}}
+    (tmp_path / "ground-truth.json").write_text(json.dumps(truth), encoding="utf-8")
+    summary, rows = evaluate(tmp_path)
+    assert (summary["pages"], summary["precision"], summary["recall"]) == (2, 1.0, 0.5)
+    assert summary["parser_cpu_seconds"] > 0 and summary["floor_cpu_seconds"] > 0
+    assert main([str(tmp_path), "--per-page"]) == 0
+    out = capsys.readouterr().out
+    for label in ("precision", "recall", "F1", "parser speed", "floor speed"):
+        assert label in out
+    assert main([str(tmp_path / "html")]) == 2  # not a benchmark folder
