@@ -62,7 +62,9 @@ def parse_feed(body: bytes, base_url: str) -> tuple[str, list[Entry]]:
         )
     # feedparser reads almost anything leniently: a document it flagged as broken (bozo) or
     # could not identify is only an error if nothing usable came out of it.
-    if not entries and (parsed.bozo or not parsed.version):
+    # .get: an empty body comes back without a "version" key at all.
+    version = parsed.get("version")
+    if not entries and (parsed.get("bozo") or not version):
         reason = parsed.get("bozo_exception") or "not a recognised feed"
         raise DocumentError("malformed_feed", str(reason)[:500])
-    return parsed.version or "unknown", entries
+    return version or "unknown", entries

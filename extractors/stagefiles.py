@@ -47,7 +47,30 @@ def write_jsonl(path: Path, records: Iterable) -> int:
 
 def open_append(path: Path) -> IO[str]:
     path.parent.mkdir(parents=True, exist_ok=True)
+    drop_torn_tail(path)
     return path.open("a", encoding="utf-8")
+
+
+def drop_torn_tail(path: Path, block: int = 64 * 1024) -> None:
+    """Cut a file back to its last newline. A writer killed mid-line leaves a fragment;
+    appending after it would glue the next record onto it, making a complete but corrupt
+    line that read_jsonl rightly refuses -- so a retried task could never read its log."""
+    if not path.exists():
+        return
+    with path.open("rb+") as f:
+        end = f.seek(0, os.SEEK_END)
+        pos = end
+        while pos > 0:
+            start = max(0, pos - block)
+            f.seek(start)
+            newline = f.read(pos - start).rfind(b"\n")
+            if newline >= 0:
+                cut = start + newline + 1
+                if cut != end:
+                    f.truncate(cut)
+                return
+            pos = start
+        f.truncate(0)
 
 
 def append_line(f: IO[str], record) -> None:
