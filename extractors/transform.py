@@ -1,8 +1,9 @@
 """Run dbt (dbt_project/) against the work database, and read back what happened.
 
 dbt runs as a subprocess (the `dbt` executable beside this interpreter), so its ~3 s import
-and its logging stay out of the calling process. Results come from target/run_results.json,
-not from scraping the console: counts by status, and each failing node with its message.
+and its logging stay out of the calling process. Results come from target/run_results.json
+(sources.json for `source freshness`), not from scraping the console: counts by status,
+and each failing node with its message.
 """
 
 from __future__ import annotations
@@ -18,6 +19,16 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 TAIL_LINES = 40
+DEFAULT_TARGET = PROJECT_DIR / "target"
+
+# `--select` arguments that build one layer at a time, in this order: run_dbt(["build",
+# "--select", *LAYERS["staging"]], ...). Seeds go with staging because intermediate models
+# (alias resolution) read them; each layer's data and unit tests run with it.
+LAYERS = {
+    "staging": ["path:seeds", "path:models/staging"],
+    "intermediate": ["path:models/intermediate"],
+    "marts": ["path:models/marts"],
+}
 
 
 class DbtError(RuntimeError):
@@ -48,14 +59,14 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else "dbt"
 
 
-def dbt_env(work_db: Path) -> dict[str, str]:
+def dbt_env(work_db: Path, target_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         NEWS_WORK_DB=str(Path(work_db).resolve()),
         DBT_SEND_ANONYMOUS_USAGE_STATS="False",
         DO_NOT_TRACK="1",
-        DBT_TARGET_PATH=str(PROJECT_DIR / "target"),
-        DBT_LOG_PATH=str(PROJECT_DIR / "logs"),
+        DBT_TARGET_PATH=str(target_dir),
+        DBT_LOG_PATH=str(target_dir / "logs"),
         DBT_USE_COLORS="False",
         DBT_VERSION_CHECK="False",
         DBT_PARTIAL_PARSE="True",
@@ -78,29 +89,36 @@ def _summarise(results: list[dict]) -> tuple[Counter, list[str], list[str]]:
     return counts, failures, warnings
 
 
-def run_dbt(command: list[str], work_db: Path, full_refresh: bool = False) -> DbtResult:
+def run_dbt(command: list[str], work_db: Path, full_refresh: bool = False,
+            target_dir: Path = DEFAULT_TARGET) -> DbtResult:
     """`dbt <command>` on the work database; raises DbtError if anything errored or failed.
 
     Example: run_dbt(["build"], paths.work) or run_dbt(["build"], paths.work, full_refresh=True).
+    target_dir (manifest, run results, docs) defaults to dbt_project/target; give another to
+    keep concurrent invocations (tests) from reading each other's results.
     """
     args = [dbt_executable(), *command, "--project-dir", str(PROJECT_DIR),
             "--profiles-dir", str(PROJECT_DIR)]
     if full_refresh and command and command[0] in {"build", "run", "seed"}:
         args.append("--full-refresh")
-    results_file = PROJECT_DIR / "target" / "run_results.json"
-    results_file.unlink(missing_ok=True)  # never read a previous invocation's results
+    target_dir = Path(target_dir)
+    # `dbt source freshness` writes sources.json, every other command run_results.json
+    results_files = [target_dir / "run_results.json", target_dir / "sources.json"]
+    for results_file in results_files:
+        results_file.unlink(missing_ok=True)  # never read a previous invocation's results
 
     started = time.monotonic()
-    proc = subprocess.run(args, env=dbt_env(work_db), cwd=PROJECT_DIR, capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(args, env=dbt_env(work_db, target_dir), cwd=PROJECT_DIR,
+                          capture_output=True, text=True, check=False)
     elapsed = round(time.monotonic() - started, 2)
     output = (proc.stdout or "") + (proc.stderr or "")
     tail = "\n".join(output.rstrip().splitlines()[-TAIL_LINES:])
 
     counts, failures, warnings = Counter(), [], []
-    if results_file.exists():
-        payload = json.loads(results_file.read_text())
-        counts, failures, warnings = _summarise(payload.get("results", []))
+    results = [r for f in results_files if f.exists()
+               for r in json.loads(f.read_text()).get("results", [])]
+    if results:
+        counts, failures, warnings = _summarise(results)
     result = DbtResult(command=list(command), returncode=proc.returncode, elapsed_s=elapsed,
                        counts=dict(counts), failures=failures, warnings=warnings,
                        output_tail=tail)

@@ -115,28 +115,36 @@ def _read(work_db: Path, run_id: str, suites_mod: ModuleType) -> tuple[dict, lis
 
         has_audit = _table_exists(con, "audit.validation_runs")
         for bound in suites_mod.ROW_COUNT_BOUNDS:
-            row = dict(table=bound.table, expectation="sql: row_count_not_below_previous_run",
-                       column=None, severity=bound.severity,
-                       note=f"{bound.note} (>= {bound.min_ratio:.0%} of last run)")
-            if not _table_exists(con, bound.table):
-                sql_rows.append(dict(row, success=False, observed_value="table missing",
-                                     unexpected_count=None))
-                continue
-            count = con.execute(f"select count(*) from {bound.table}").fetchone()[0]
-            previous = None
-            if has_audit:
-                found = con.execute(
-                    "select observed_value from audit.validation_runs "
-                    "where table_name = ? and expectation = ? and run_id <> ? "
-                    "order by validated_at desc limit 1",
-                    [bound.table, row["expectation"], run_id]).fetchone()
-                previous = int(found[0]) if found and str(found[0]).isdigit() else None
-            ok = previous is None or count >= bound.min_ratio * previous
-            sql_rows.append(dict(
-                row, success=ok, observed_value=str(count), unexpected_count=None,
-                note=row["note"] + (f"; previous run {previous}" if previous is not None
-                                    else "; no previous run")))
+            sql_rows.append(_row_count_row(con, bound, run_id, has_audit, suites_mod))
     return frames, sql_rows
+
+
+def _row_count_row(con, bound, run_id: str, has_audit: bool, suites_mod: ModuleType) -> dict:
+    """The mart's row count against the last validated run's: not below min_ratio of it,
+    not above it plus what this run loaded into raw."""
+    row = dict(table=bound.table, expectation=suites_mod.ROW_COUNT_CHECK, column=None,
+               severity=bound.severity, note=suites_mod.bound_note(bound),
+               unexpected_count=None)
+    if not _table_exists(con, bound.table):
+        return dict(row, success=False, observed_value="table missing")
+    count = con.execute(f"select count(*) from {bound.table}").fetchone()[0]
+    previous = None
+    if has_audit:
+        found = con.execute(
+            "select observed_value from audit.validation_runs "
+            "where table_name = ? and expectation = ? and run_id <> ? "
+            "order by validated_at desc limit 1",
+            [bound.table, row["expectation"], run_id]).fetchone()
+        previous = int(found[0]) if found and str(found[0]).isdigit() else None
+    if previous is None:
+        return dict(row, success=True, observed_value=str(count),
+                    note=row["note"] + "; no previous run")
+    high = None
+    if bound.max_added_sql:
+        high = previous + con.execute(bound.max_added_sql, {"run_id": run_id}).fetchone()[0]
+    ok = count >= bound.min_ratio * previous and (high is None or count <= high)
+    limits = f"previous run {previous}" + (f", at most {high}" if high is not None else "")
+    return dict(row, success=ok, observed_value=str(count), note=f"{row['note']}; {limits}")
 
 
 def _gx_rows(table: str, suite_result) -> list[dict]:

@@ -1,12 +1,14 @@
 """dbt_project/ built for real (dbt-duckdb) on a small hand-written work database.
 
-One module-scoped build sequence is shared by the assertions (each `dbt build` takes
-~5-8 s): first build -> re-run (identical) -> a new article loaded + incremental build ->
-`--full-refresh` in a copy (identical to the incremental result).
+One build sequence per session is shared by the assertions here and in test_validate.py /
+test_dbt_postgres.py (each dbt invocation takes ~5-10 s): layer by layer from empty ->
+re-run of the marts (identical) -> a second batch + incremental build (rewrites only what
+changed) -> `--full-refresh` (identical to the incremental result) -> `dbt docs generate`.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from extractors.records import (
     QuoteRecord,
     SanctionRecord,
 )
-from extractors.transform import DbtError, DbtResult, run_dbt
+from extractors.transform import LAYERS, DbtError, DbtResult, run_dbt
 from extractors.warehouse import connect
 
 MARTS = ("articles", "entities", "entity_mentions", "quotes", "sanctions",
@@ -183,31 +185,74 @@ def entity_id(entity_type: str, name: str) -> str:
     return hashlib.md5(f"{entity_type}|{name.lower()}".encode()).hexdigest()
 
 
-@pytest.fixture(scope="module")
-def builds(tmp_path_factory) -> dict:
-    """Run the build sequence once; each stage's database is kept as a copy."""
+_SEQUENCE: dict = {}
+
+
+def build_sequence(tmp_path_factory) -> dict:
+    """Run the build sequence once per session (test_validate and test_dbt_postgres reuse
+    it); each stage's database is kept as a copy.
+
+    first: layer by layer from an empty work database, as the DAG builds -> rerun of the
+    marts layer with nothing new -> a second batch loaded + incremental build ->
+    `--full-refresh` -> `dbt docs generate`.
+    """
+    if _SEQUENCE:
+        return _SEQUENCE
     base = tmp_path_factory.mktemp("dbt")
+    target = base / "target"
     db = build_fixture_db(base / "work.duckdb")
-    out: dict = {"first": run_dbt(["build"], db)}
+    out: dict = {"layers": {layer: run_dbt(["build", "--select", *selection], db,
+                                           target_dir=target)
+                            for layer, selection in LAYERS.items()}}
     shutil.copy(db, base / "first.duckdb")
-    out["rerun"] = run_dbt(["build"], db)
+    out["rerun"] = run_dbt(["run", "--select", *LAYERS["marts"]], db, target_dir=target)
     shutil.copy(db, base / "rerun.duckdb")
     with connect(db) as con:
         second_load(con)
-    out["incremental"] = run_dbt(["build"], db)
+    flip_markers(db)
+    out["incremental"] = run_dbt(["build"], db, target_dir=target)
+    out["untouched"] = flip_markers(db, unmark=True)
     shutil.copy(db, base / "incremental.duckdb")
-    out["full_refresh"] = run_dbt(["build"], db, full_refresh=True)
+    out["full_refresh"] = run_dbt(["build"], db, full_refresh=True, target_dir=target)
+    out["docs"] = run_dbt(["docs", "generate"], db, target_dir=target)
     out.update(dbs={name: base / f"{name}.duckdb" for name in ("first", "rerun", "incremental")},
-               full_refresh_db=db)
-    return out
+               full_refresh_db=db, target=target)
+    _SEQUENCE.update(out)
+    return _SEQUENCE
 
 
-def test_build_passes_and_reports_counts(builds):
-    result: DbtResult = builds["first"]
-    assert result.ok and not result.failures
-    assert result.counts.get("success", 0) > 15  # models + seed
-    assert result.counts.get("pass", 0) > 40  # data tests + unit tests
-    assert "error" not in result.counts and "fail" not in result.counts
+# A column per incremental mart that its change detection ignores: x -> -1 - x marks a row
+# (x >= 0 -> negative), and the same map unmarks it; rows still marked after an
+# incremental build are rows it did not rewrite.
+MARKERS = {"articles": "version_count", "entity_mentions": "paragraph_index",
+           "quotes": "paragraph_index", "sanctions": "paragraph_index"}
+
+
+def flip_markers(db: Path, *, unmark: bool = False) -> dict[str, set[str]]:
+    """Mark every mart row, or unmark the marked ones and return their article_ids."""
+    marked = {}
+    with connect(db) as con:
+        for table, col in MARKERS.items():
+            where = f"{col} {'<' if unmark else '>='} 0"
+            marked[table] = {r[0] for r in con.execute(
+                f"select distinct article_id from marts.{table} where {where}").fetchall()}
+            con.execute(f"update marts.{table} set {col} = -1 - {col} where {where}")
+    return marked
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory) -> dict:
+    return build_sequence(tmp_path_factory)
+
+
+def test_layer_by_layer_build_passes_and_reports_counts(builds):
+    results: dict[str, DbtResult] = builds["layers"]
+    assert all(r.ok and not r.failures for r in results.values())
+    assert results["staging"].counts.get("success", 0) == 8  # 7 views + the alias seed
+    assert results["intermediate"].counts.get("success", 0) == 6
+    assert results["marts"].counts.get("success", 0) == len(MARTS)
+    assert sum(r.counts.get("pass", 0) for r in results.values()) > 40  # data + unit tests
+    assert all("error" not in r.counts and "fail" not in r.counts for r in results.values())
 
 
 def test_articles_latest_version_and_syndication(builds):
@@ -302,14 +347,48 @@ def test_full_refresh_equals_incremental(builds):
     assert snapshot(builds["full_refresh_db"]) == snapshot(builds["dbs"]["incremental"])
 
 
-def test_failing_build_raises_readable_error(tmp_path):
+def test_incremental_rewrites_only_what_changed(builds):
+    """Cost in proportion to new articles: rows of articles the second batch did not touch
+    are not rewritten (their markers survive). B and C's mentions and quotes are, because
+    John Marsh made their "Marsh" ambiguous."""
+    untouched = builds["untouched"]
+    assert untouched["articles"] == {A, B, C}
+    assert untouched["entity_mentions"] == {A}
+    assert untouched["sanctions"] == {A}
+    assert untouched["quotes"] == set()
+
+
+def test_failing_build_raises_readable_error(builds, tmp_path):
     db = tmp_path / "bad.duckdb"
+    shutil.copy(builds["dbs"]["first"], db)
     with connect(db) as con:
-        create_raw_tables(con)
-        first_load(con)
-        # a mention type outside the contract breaks entities' accepted_values test
+        # a mention type outside the contract: the staging layer's accepted_values fails
         load_rows(con, "entity_mentions", [
             mention(B, "hash-b", 0, B_BODY, "Marsh", "Marsh", "vessel")], "run-1")
     with pytest.raises(DbtError) as err:
-        run_dbt(["build", "--select", "+entities"], db)
-    assert "entities" in str(err.value) and "accepted_values" in str(err.value)
+        run_dbt(["test", "--select", "stg_entity_mentions"], db, target_dir=tmp_path / "t")
+    assert "stg_entity_mentions" in str(err.value) and "accepted_values" in str(err.value)
+
+
+def test_docs_generate_documents_every_model_and_column(builds):
+    """`dbt docs generate` builds the site, and every model, seed and column in the
+    warehouse's catalog has a description (raw columns are documented on their stg_ model,
+    one per source table, same names)."""
+    target = builds["target"]
+    assert builds["docs"].ok and (target / "index.html").is_file()
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    undocumented = []
+    for uid, entry in catalog["nodes"].items():
+        node = manifest["nodes"][uid]
+        if not node["description"].strip():
+            undocumented.append(uid)
+        documented = {name.lower() for name, col in node["columns"].items()
+                      if col["description"].strip()}
+        undocumented += [f"{uid}.{c}" for c in entry["columns"] if c.lower() not in documented]
+    assert len(catalog["nodes"]) >= 21 and undocumented == []
+    sources = {s["name"]: s for s in manifest["sources"].values()}
+    assert all(s["description"] and s["freshness"]["warn_after"]["count"]
+               for s in sources.values())
+    assert "fetched_at" in sources["articles"]["loaded_at_field"]
+    assert "fetched_at" in sources["fetches"]["loaded_at_field"]

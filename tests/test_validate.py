@@ -2,7 +2,8 @@
 
 The good database (tests/test_dbt.py's fixture, built once) passes; a copy with a bad
 batch (an empty body and a future date in this run's raw articles, a duplicated article in
-marts) fails with messages naming the table and the expectation.
+marts) fails with messages naming the table and the expectation; so do marts that shrank
+or grew beyond what the run loaded.
 """
 
 from __future__ import annotations
@@ -11,18 +12,18 @@ import shutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from test_dbt import A_V2, article, build_fixture_db
+from test_dbt import A_V2, article, build_sequence
 
 from extractors.load import load_rows
-from extractors.transform import run_dbt
 from extractors.validate import ValidationOutcome, validate
 from extractors.warehouse import connect
 
 
 @pytest.fixture(scope="module")
 def good_db(tmp_path_factory):
-    db = build_fixture_db(tmp_path_factory.mktemp("gx") / "work.duckdb")
-    run_dbt(["build"], db)
+    """A copy of tests/test_dbt.py's first build (validation writes audit rows into it)."""
+    db = tmp_path_factory.mktemp("gx") / "work.duckdb"
+    shutil.copy(build_sequence(tmp_path_factory)["dbs"]["first"], db)
     return db
 
 
@@ -79,24 +80,32 @@ def test_bad_batch_fails_with_readable_messages(good, good_db, tmp_path):
     assert "raw.articles: expect_column_values_to_be_between(body_chars)" in text
     assert "raw.articles: expect_column_values_to_be_between(word_count)" in text
     assert "raw.articles: expect_column_values_to_be_between(published_hours_ahead)" in text
-    assert "marts.articles: expect_column_values_to_be_unique(article_id) failed" in text
+    # the duplicate is an old article: only the whole-table key check in SQL can see it
+    assert "marts.articles: sql: key_unique(article_id) failed, observed 1" in text
     assert "protects: one row per article" in text
     assert all(f.startswith(("raw.", "marts.")) for f in outcome.failures)
     failed = {(r[0], r[1]) for r in audit_rows(bad_db, "bad-run") if not r[3]}
-    assert ("marts.articles", "expect_column_values_to_be_unique") in failed
+    assert ("marts.articles", "sql: key_unique") in failed
+    # row-level mart checks look only at this run's articles: none reached the marts
+    skipped = {r["table_name"] for r in outcome.results if r["expectation"] == "rows_this_run"}
+    assert {"marts.articles", "marts.quotes", "marts.entities"} <= skipped
     # the earlier good run's rows are untouched; re-validating replaces, never duplicates
     assert audit_rows(bad_db, "run-1") == audit_rows(good_db, "run-1")
     again = validate(bad_db, "bad-run", tmp_path / "report")
     assert len(audit_rows(bad_db, "bad-run")) == len(again.results) == len(outcome.results)
 
 
-def test_shrinking_mart_fails_row_count_bound(good, good_db, tmp_path):
+def test_row_counts_outside_bounds_fail(good, good_db, tmp_path):
     db = tmp_path / "shrunk.duckdb"
     shutil.copy(good_db, db)
     with connect(db) as con:
         con.execute("delete from marts.articles where syndicated_from_article_id is not null")
+        # run-3 loaded nothing, yet mentions doubled: an incremental merge inserting twice
+        con.execute("insert into marts.entity_mentions select * from marts.entity_mentions")
     outcome = validate(db, "run-3", tmp_path / "report")
-    assert any(f.startswith("marts.articles: sql: row_count_not_below_previous_run")
-               for f in outcome.failures), outcome.failures
+    bounds = {f.split(" failed")[0]: f for f in outcome.failures if "row_count" in f}
+    assert set(bounds) == {"marts.articles: sql: row_count_within_bounds_of_previous_run",
+                           "marts.entity_mentions: sql: row_count_within_bounds_of_previous_run"}
+    assert "observed 2 " in bounds["marts.articles: sql: row_count_within_bounds_of_previous_run"]
     # the copy's quotes still point at the deleted article: caught by the SQL checks too
     assert any("quotes: sql: article_id_exists_in_articles" in f for f in outcome.failures)

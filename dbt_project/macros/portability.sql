@@ -61,3 +61,30 @@
 {% macro postgres__list_length(column) -%}
     coalesce(cardinality({{ column }}), 0)
 {%- endmacro %}
+
+{#- dbt-postgres reports array columns as type "ARRAY" (information_schema.data_type),
+    which unit-test fixtures and on_schema_change then cast to and fail on: report the
+    element type instead ('_text' -> 'text[]'). Otherwise the adapter's own macro. -#}
+{% macro postgres__get_columns_in_relation(relation) -%}
+  {% call statement('get_columns_in_relation', fetch_result=True) %}
+      select
+          column_name,
+          case
+              when data_type = 'ARRAY' then substr(udt_name, 2) || '[]'
+              else data_type
+          end as data_type,
+          character_maximum_length,
+          numeric_precision,
+          numeric_scale
+
+      from {{ relation.information_schema('columns') }}
+      where table_name = '{{ relation.identifier }}'
+        {% if relation.schema %}
+        and table_schema = '{{ relation.schema }}'
+        {% endif %}
+      order by ordinal_position
+
+  {% endcall %}
+  {% set table = load_result('get_columns_in_relation').table %}
+  {{ return(sql_convert_columns_in_relation(table)) }}
+{%- endmacro %}
