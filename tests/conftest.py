@@ -14,3 +14,14 @@ for key, value in {
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
 }.items():
     os.environ.setdefault(key, value)
+
+
+def run_pipeline(warehouse, *extra_args: str, env: dict | None = None):
+    """`make run` into the given warehouse: the real DAG through Airflow on the demo site."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "extractors.run", "--sources", "demo_site/sources.yml",
+         "--warehouse", str(warehouse), *extra_args],
+        cwd=ROOT, env=env or os.environ.copy(), capture_output=True, text=True, timeout=1200)

@@ -4,25 +4,14 @@ This is `make run` with a warehouse in a temporary folder: real HTTP from 127.0.
 real spaCy, real dbt, real GX. Run twice to show that a re-run changes nothing.
 """
 
-import os
-import subprocess
-import sys
-
 import duckdb
 import pytest
 
 from demo_site.gold import load_gold
-from tests.conftest import ROOT
+from tests.conftest import run_pipeline
 
 pytestmark = pytest.mark.e2e
 TABLES = ("articles", "entities", "entity_mentions", "quotes", "sanctions")
-
-
-def run_pipeline(warehouse) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "extractors.run", "--sources", "demo_site/sources.yml",
-         "--warehouse", str(warehouse)],
-        cwd=ROOT, env=os.environ.copy(), capture_output=True, text=True, timeout=1200)
 
 
 def snapshot(warehouse) -> dict:
