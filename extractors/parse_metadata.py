@@ -29,6 +29,7 @@ PAGE_TYPES = frozenset({"webpage", "itempage", "collectionpage", "website", "sea
 MAX_LD_OBJECTS = 200  # a page listing thousands of items is not worth reading whole
 TITLE_SEPARATORS_RE = re.compile(r"\s+(?:\||-|–|—|::|:|·|•|»)\s+")
 MAX_SUFFIX_WORDS = 6  # a " | Site Name" suffix is short
+MAX_TITLE_SEPARATORS = 6
 TAGLINE_SEPARATOR_RE = re.compile(r"\s+[|–—]\s+")  # "LinkNaija | Nigeria's news platform"
 # Bylines that are not people: desks, wires, the publication itself.
 NON_PERSON_RE = re.compile(
@@ -245,7 +246,8 @@ def title_shown_on_page(title_tag: str, page_text: Callable[[], str]) -> str | N
     """'The Old Gazette :: Headline' -> 'Headline': of the runs of separator-split parts,
     the longest that the page also shows as text (its headline), whatever side it is on."""
     title = clean(title_tag)
-    seps = list(TITLE_SEPARATORS_RE.finditer(title))
+    # Real titles have a few parts; the runs grow with the square of their number.
+    seps = list(TITLE_SEPARATORS_RE.finditer(title))[:MAX_TITLE_SEPARATORS]
     if not seps:
         return None
     starts = [0] + [m.end() for m in seps]

@@ -317,6 +317,17 @@ def test_huge_page_is_truncated_and_bounded():
     assert elapsed < 15
 
 
+def test_title_with_thousands_of_parts_is_bounded():
+    title = " | ".join(f"part {i}" for i in range(5000))
+    html = (f'<html lang="en"><head><title>{title}</title></head><body>'
+            + "<p>Some text about the council and its plans for the harbour wall.</p>" * 2000
+            + "</body></html>")
+    start = time.perf_counter()
+    a = parse_article(html, "https://example.com/parts")
+    assert time.perf_counter() - start < 5
+    assert a.parse_status in STATUSES
+
+
 def test_homepage_of_headline_links_is_not_an_article():
     items = "".join(f'<li><a href="/story/{i}">Headline number {i} about the town council '
                     f"and the harbour wall repairs</a></li>" for i in range(40))
