@@ -83,8 +83,10 @@ def postgres_server(bin_dir: Path, prefix: list[str]) -> Iterator[dict[str, str]
     try:
         run(bin_dir / "initdb", "-D", data, "-U", PG_USER, "--auth=trust", "-E", "UTF8",
             "--no-sync")
+        # UTC like the DuckDB profile: the daily marts bucket by the session's zone
         run(bin_dir / "pg_ctl", "-D", data, "-l", base / "server.log", "-w", "-o",
-            f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+            f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c TimeZone=UTC", "start")
         yield dict(NEWS_DBT_TARGET="postgres", NEWS_PG_HOST="127.0.0.1",
                    NEWS_PG_PORT=str(port), NEWS_PG_USER=PG_USER, NEWS_PG_DBNAME=PG_DB)
     finally:

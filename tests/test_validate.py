@@ -72,7 +72,14 @@ def test_bad_batch_fails_with_readable_messages(good, good_db, tmp_path):
     empty.body_text, empty.word_count, empty.paragraphs = "", 0, []
     with connect(bad_db) as con:
         load_rows(con, "articles", [empty], "bad-run")
+        # as dbt would build it into the mart; plus an old article duplicated
+        con.execute("insert into marts.articles select * replace (? as article_id, "
+                    "'' as body_text, 0 as word_count) from marts.articles limit 1",
+                    [empty.article_id])
         con.execute("insert into marts.articles select * from marts.articles limit 1")
+        # ids pointing at entities that do not exist
+        con.execute("update marts.quotes set speaker_entity_id = md5('nobody')")
+        con.execute("update marts.sanctions set target_entity_id = md5('nothing')")
 
     outcome = validate(bad_db, "bad-run", tmp_path / "report")
     assert not outcome.success
@@ -80,15 +87,19 @@ def test_bad_batch_fails_with_readable_messages(good, good_db, tmp_path):
     assert "raw.articles: expect_column_values_to_be_between(body_chars)" in text
     assert "raw.articles: expect_column_values_to_be_between(word_count)" in text
     assert "raw.articles: expect_column_values_to_be_between(published_hours_ahead)" in text
-    # the duplicate is an old article: only the whole-table key check in SQL can see it
+    # row-level mart checks see this run's article ...
+    assert "marts.articles: expect_column_values_to_be_between(word_count)" in text
+    assert "marts.articles: expect_column_values_to_be_between(body_chars)" in text
+    # ... and only it: the duplicate is an old article, which the whole-table key check sees
     assert "marts.articles: sql: key_unique(article_id) failed, observed 1" in text
     assert "protects: one row per article" in text
+    assert "marts.quotes: sql: speaker_entity_id_exists_in_entities" in text
+    assert "marts.sanctions: sql: target_entity_id_exists_in_entities" in text
     assert all(f.startswith(("raw.", "marts.")) for f in outcome.failures)
     failed = {(r[0], r[1]) for r in audit_rows(bad_db, "bad-run") if not r[3]}
     assert ("marts.articles", "sql: key_unique") in failed
-    # row-level mart checks look only at this run's articles: none reached the marts
-    skipped = {r["table_name"] for r in outcome.results if r["expectation"] == "rows_this_run"}
-    assert {"marts.articles", "marts.quotes", "marts.entities"} <= skipped
+    no_rows = {r["table_name"] for r in outcome.results if r["expectation"] == "rows_this_run"}
+    assert "marts.quotes" in no_rows and "marts.articles" not in no_rows  # no quotes this run
     # the earlier good run's rows are untouched; re-validating replaces, never duplicates
     assert audit_rows(bad_db, "run-1") == audit_rows(good_db, "run-1")
     again = validate(bad_db, "bad-run", tmp_path / "report")

@@ -1,5 +1,6 @@
 -- Daily counts of sanctions events per authority and action (UTC days, by the article's
--- published date, else the day it was fetched).
+-- published date, else the day it was fetched). A syndicated copy reports its original's
+-- events again: only originals count.
 
 with
 
@@ -12,6 +13,7 @@ sanctions as (
 articles as (
 
     select article_id, fetched_at from {{ ref('articles') }}
+    where syndicated_from_article_id is null
 
 ),
 
