@@ -48,7 +48,6 @@ DATE_LINE_RE = re.compile(r"^(posted|published|updated|first published|last upda
                           r"\w+day|\d{1,2}|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
                           re.I)
 WORD_RE = re.compile(r"\w+")
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # Control characters, C1 codes and U+FFFD: a decoded binary file is full of them, HTML is not.
 BINARY_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 BINARY_SAMPLE = 8192  # binary files show it from the start (git checks 8000 bytes)
@@ -81,9 +80,6 @@ def parse_article(html: str, url: str, profile: dict | None = None) -> ParsedArt
     sample = html[:BINARY_SAMPLE]
     if sample and len(BINARY_RE.findall(sample)) > BINARY_SHARE * len(sample):
         return _failed(url, "parse_error", "binary or non-text content")
-    # lxml rejects NUL and C0 control characters in places; they never carry text.
-    if CONTROL_RE.search(html):  # a scan without copying when (as usual) there are none
-        html = CONTROL_RE.sub(" ", html)
     if not html.strip():
         return _failed(url, "empty_body", "empty document")
     try:

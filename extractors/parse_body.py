@@ -88,6 +88,7 @@ NEGATIVE_RE = re.compile(
 POSITIVE_RE = re.compile(
     r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story",
 )
+CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f]")  # \x0b, \x0c: str.split() takes those
 HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 ATTR_CACHE = 8192  # distinct class/id strings remembered across pages
 WORD_CACHE = 16384  # distinct class/id words
@@ -119,6 +120,13 @@ BOILERPLATE_LINE_RE = re.compile(
     r"email( this| a friend)?.*)\W*$",
     re.I,
 )
+
+
+def one_line(text: str) -> str:
+    """Runs of whitespace and control characters as single spaces. lxml keeps control
+    characters (they never carry text); clearing them here, in the few strings kept, is
+    cheaper than scanning the whole document for them."""
+    return " ".join(CONTROL_RE.sub(" ", text).split())
 
 
 def attr_text(attrs: dict) -> str:
@@ -439,7 +447,7 @@ def emit_paragraphs(tree: Tree, scores: dict[int, float], roots: list[int],
 
     def flush() -> None:
         if buf:
-            text = " ".join("".join(buf).split())
+            text = one_line("".join(buf))
             buf.clear()
             if text:
                 out.append(text)

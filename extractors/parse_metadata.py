@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 
 from bs4 import Tag
 
-from extractors.parse_body import attr_text
+from extractors.parse_body import attr_text, one_line
 from extractors.parse_dates import to_iso
 
 ARTICLE_TYPES = frozenset({
@@ -71,7 +71,7 @@ def clean(text) -> str:
     text = str(text)
     if "&" in text:
         text = html.unescape(text)
-    return " ".join(text.split())
+    return one_line(text)
 
 
 def node_text(tag: Tag) -> str:

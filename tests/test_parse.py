@@ -8,6 +8,7 @@ related links, captions, key points box, comments) around a known body.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from extractors.parse_metadata import clean_authors
 from extractors.records import ParsedArticle
 
 FIXTURES = Path(__file__).parent / "fixtures" / "parse"
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f]")
 STATUSES = {"ok", "not_an_article", "empty_body", "parse_error"}
 
 HARBOUR_BODY = [
@@ -272,6 +274,16 @@ def test_truncated_html_still_parses():
     assert a.paragraphs[0].startswith("Councillors in three harbour towns")
 
 
+def test_control_characters_never_reach_the_record():
+    html = ("<html><head><title>Harbour\x01 wall | Ledger</title></head><body><article>"
+            + "<p>The wall\x00 was\x1b repaired\x0b on Monday, the council said today.</p>" * 5
+            + "</article></body></html>")
+    a = parse_article(html, "https://example.com/2026/05/12/wall")
+    assert a.title == "Harbour wall"
+    assert not CONTROL_CHARS.search(a.body_text)
+    assert a.paragraphs[0].endswith(" was repaired on Monday, the council said today.")
+
+
 def test_binary_garbage():
     garbage = bytes(range(256)).decode("latin-1") * 200
     a = parse_article(garbage, "https://example.com/bin")
@@ -375,6 +387,7 @@ def test_property_never_raises(body, head):
     assert a.parse_status in STATUSES
     assert a.body_text == "\n\n".join(a.paragraphs)
     assert all(p.strip() == p and p for p in a.paragraphs)
+    assert not CONTROL_CHARS.search(a.body_text + (a.title or "") + " ".join(a.authors))
 
 
 @settings(max_examples=40, deadline=None)
