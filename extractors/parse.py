@@ -37,7 +37,7 @@ MIN_ARTICLE_WORDS = 40  # less text and no article metadata: not an article
 NOT_FOUND_MAX_WORDS = 150  # a "404 / not found" title with this little text: an error page
 HOMEPAGE_GOOD_CHARS = 200  # article-like paragraph text a page needs to be more than a hub
 LD_BODY_GAIN = 1.5  # JSON-LD articleBody replaces the DOM text only when this much longer
-LD_BODY_MIN_WORDS = 50
+BODY_MIN_WORDS = 50  # a structured-data body shorter than this is not the whole article
 LANGID_CHARS = 3000  # enough text for py3langid, bounded cost
 MAX_KEY_POINTS = 12
 MAX_STANDFIRST = 600
@@ -121,21 +121,12 @@ def _build(soup: BeautifulSoup, tree: Tree, html: str, url: str,
     art.canonical_url = _canonical(tree, meta, url)
 
     # --- body ---
-    paragraphs: list[str] = []
-    method = "generic"
-    if profile.get("body"):
-        for el in soup.select(profile["body"]):
-            paragraphs.extend(extract_under(tree, el, art.title))
-        method = "profile"
-    if not paragraphs:
-        method = "generic"
-        paragraphs = extract_body(tree, art.title)
+    paragraphs, method = _page_body(soup, tree, art.title, profile)
     paragraphs, body_bylines, body_datelines = _strip_page_lines(paragraphs)
-    if method == "generic":
+    if method != "profile":
         ld_paras = _ld_body(art_ld)
-        dom_words = sum(len(p.split()) for p in paragraphs)
-        ld_words = sum(len(p.split()) for p in ld_paras)
-        if ld_words >= LD_BODY_MIN_WORDS and ld_words > dom_words * LD_BODY_GAIN:
+        ld_words = _words(ld_paras)
+        if ld_words >= BODY_MIN_WORDS and ld_words > _words(paragraphs) * LD_BODY_GAIN:
             paragraphs, method = ld_paras, "json_ld"
     art.paragraphs = paragraphs
     art.body_text = "\n\n".join(paragraphs)
@@ -160,6 +151,28 @@ def _build(soup: BeautifulSoup, tree: Tree, html: str, url: str,
     art.language = _language(soup, meta, art_ld, art.body_text)
     art.parse_status = _status(art, art_ld, meta, tree, url)
     return art
+
+
+def _page_body(soup: BeautifulSoup, tree: Tree, title: str | None,
+               profile: dict) -> tuple[list[str], str]:
+    """(paragraphs, method) from the page itself: a site profile's selector, else the
+    element the page marks as the article body in microdata, else the generic extractor."""
+    if profile.get("body"):
+        found = [p for el in soup.select(profile["body"]) for p in extract_under(tree, el, title)]
+        if found:
+            return found, "profile"
+    # itemprops holds only elements the walk kept: a hidden articleBody is not trusted
+    marked = next((el for el in tree.itemprops
+                   if str(el.get("itemprop")).lower() == "articlebody"), None)
+    if marked is not None:
+        found = extract_under(tree, marked, title)
+        if _words(found) >= BODY_MIN_WORDS:
+            return found, "microdata"
+    return extract_body(tree, title), "generic"
+
+
+def _words(paragraphs: list[str]) -> int:
+    return sum(len(p.split()) for p in paragraphs)
 
 
 def _strip_page_lines(paragraphs: list[str]) -> tuple[list[str], list[str], list[str]]:

@@ -176,6 +176,7 @@ def test_microdata_page():
     a = parse_fixture("microdata_article.html", "https://herald.example.net/news/2026/10/02/ferry")
     assert a.parse_status == "ok"
     assert a.title == "Ferry timetable cut for the winter"
+    assert a.extraction_method == "microdata"  # the page marks its itemprop="articleBody"
     assert a.site_name == "The Island Herald"  # named nowhere but the <title> suffix
     assert a.authors == ["Sarah Needleman"]  # "Surname, First"; the comment form's label ignored
     assert a.published_at == "2026-10-02T07:45:00+01:00"
