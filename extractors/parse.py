@@ -165,9 +165,11 @@ def _page_body(soup: BeautifulSoup, tree: Tree, title: str | None,
     marked = next((el for el in tree.itemprops
                    if str(el.get("itemprop")).lower() == "articlebody"), None)
     if marked is not None:
+        tree.strip_unlikely()  # ads and share bars sit inside marked bodies too
         found = extract_under(tree, marked, title)
         if _words(found) >= BODY_MIN_WORDS:
             return found, "microdata"
+        tree.relax()
     return extract_body(tree, title), "generic"
 
 

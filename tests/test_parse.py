@@ -191,7 +191,8 @@ def test_microdata_page():
     assert "We would rather run two reliable sailings than five that are cancelled at the " \
         "last minute." in a.paragraphs
     assert_absent(a.body_text, ["hidden", "Subscribe", "Name (required)", "Leave a reply",
-                                "Ross Kerr", "morning ferry", "All rights reserved", "Home"])
+                                "Ross Kerr", "morning ferry", "All rights reserved", "Home",
+                                "Continue reading"])  # the ad inside the marked body too
 
 
 # --- JSON-LD articleBody behind a paywall --------------------------------------------
