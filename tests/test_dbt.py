@@ -1,9 +1,9 @@
 """dbt_project/ built for real (dbt-duckdb) on a small hand-written work database.
 
 One build sequence per session is shared by the assertions here and in test_validate.py /
-test_dbt_postgres.py (each dbt invocation takes ~5-10 s): layer by layer from empty ->
-re-run of the marts (identical) -> a second batch + incremental build (rewrites only what
-changed) -> `--full-refresh` (identical to the incremental result) -> `dbt docs generate`.
+test_dbt_postgres.py (each dbt invocation takes ~5-10 s): layer by layer from empty -> a
+second batch + incremental build (rewrites only what changed) -> `--full-refresh`
+(identical to the incremental result) -> `dbt docs generate`.
 """
 
 from __future__ import annotations
@@ -192,9 +192,8 @@ def build_sequence(tmp_path_factory) -> dict:
     """Run the build sequence once per session (test_validate and test_dbt_postgres reuse
     it); each stage's database is kept as a copy.
 
-    first: layer by layer from an empty work database, as the DAG builds -> rerun of the
-    marts layer with nothing new -> a second batch loaded + incremental build ->
-    `--full-refresh` -> `dbt docs generate`.
+    first: layer by layer from an empty work database, as the DAG builds -> a second
+    batch loaded + incremental build -> `--full-refresh` -> `dbt docs generate`.
     """
     if _SEQUENCE:
         return _SEQUENCE
@@ -205,8 +204,6 @@ def build_sequence(tmp_path_factory) -> dict:
                                            target_dir=target)
                             for layer, selection in LAYERS.items()}}
     shutil.copy(db, base / "first.duckdb")
-    out["rerun"] = run_dbt(["run", "--select", *LAYERS["marts"]], db, target_dir=target)
-    shutil.copy(db, base / "rerun.duckdb")
     with connect(db) as con:
         second_load(con)
     flip_markers(db)
@@ -215,7 +212,7 @@ def build_sequence(tmp_path_factory) -> dict:
     shutil.copy(db, base / "incremental.duckdb")
     out["full_refresh"] = run_dbt(["build"], db, full_refresh=True, target_dir=target)
     out["docs"] = run_dbt(["docs", "generate"], db, target_dir=target)
-    out.update(dbs={name: base / f"{name}.duckdb" for name in ("first", "rerun", "incremental")},
+    out.update(dbs={name: base / f"{name}.duckdb" for name in ("first", "incremental")},
                full_refresh_db=db, target=target)
     _SEQUENCE.update(out)
     return _SEQUENCE
@@ -324,12 +321,8 @@ def test_sanctions_one_row_per_target(builds):
         ("2026-03-02", "United States Department of the Treasury", "imposed", 3, 3)]
 
 
-def test_rerun_is_identical(builds):
-    assert snapshot(builds["dbs"]["first"]) == snapshot(builds["dbs"]["rerun"])
-
-
 def test_incremental_adds_only_the_new_article(builds):
-    before = {r[0]: r for r in mart_rows(builds["dbs"]["rerun"], "articles")}
+    before = {r[0]: r for r in mart_rows(builds["dbs"]["first"], "articles")}
     after = {r[0]: r for r in mart_rows(builds["dbs"]["incremental"], "articles")}
     assert set(after) - set(before) == {D}
     assert all(after[k] == before[k] for k in before)

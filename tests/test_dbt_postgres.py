@@ -25,8 +25,9 @@ from extractors.load import RAW_TABLES, columns
 from extractors.transform import run_dbt
 from extractors.warehouse import connect
 
+# extractors.load's column kinds (lists are JSON text) -> PostgreSQL types
 PG_TYPES = {"str": "text", "int": "bigint", "bool": "boolean", "float": "double precision",
-            "json": "text"}
+            "json": "text", "timestamptz": "timestamptz"}
 PG_USER, PG_DB = "news", "postgres"  # the database initdb creates
 
 
@@ -39,13 +40,20 @@ def pg_bin_dir() -> Path | None:
     return Path(found[0]).parent if found else None
 
 
+def unavailable(reason: str) -> None:
+    """Skip, unless CI demands PostgreSQL (NEWS_REQUIRE_POSTGRES=1): then fail."""
+    if os.environ.get("NEWS_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"NEWS_REQUIRE_POSTGRES=1 but {reason}")
+    pytest.skip(f"{reason}; set NEWS_REQUIRE_POSTGRES=1 to make this a failure")
+
+
 def as_server_user() -> list[str]:
     """PostgreSQL refuses to run as root: drop to `nobody` when we are root."""
     if os.geteuid() != 0:
         return []
     runuser = shutil.which("runuser")
     if not runuser:
-        pytest.skip("running as root and runuser is missing: cannot start PostgreSQL")
+        unavailable("running as root without runuser: cannot start PostgreSQL as nobody")
     return [runuser, "-u", "nobody", "--"]
 
 
@@ -59,11 +67,8 @@ def free_port() -> int:
 def postgres() -> Iterator[dict[str, str]]:
     bin_dir = pg_bin_dir()
     if bin_dir is None:
-        if os.environ.get("NEWS_REQUIRE_POSTGRES") == "1":
-            pytest.fail("NEWS_REQUIRE_POSTGRES=1 but no initdb/pg_ctl on PATH or in "
-                        "/usr/lib/postgresql/*/bin (apt-get install postgresql)")
-        pytest.skip("PostgreSQL binaries not found (apt-get install postgresql); "
-                    "set NEWS_REQUIRE_POSTGRES=1 to make this a failure")
+        unavailable("no initdb/pg_ctl on PATH or in /usr/lib/postgresql/*/bin "
+                    "(apt-get install postgresql)")
     with postgres_server(bin_dir, as_server_user()) as env:
         yield env
 
@@ -78,7 +83,9 @@ def postgres_server(bin_dir: Path, prefix: list[str]) -> Iterator[dict[str, str]
     data, port = base / "data", free_port()
 
     def run(*args) -> None:
-        subprocess.run([*prefix, *map(str, args)], check=True, capture_output=True)
+        proc = subprocess.run([*prefix, *map(str, args)], capture_output=True, text=True)
+        if proc.returncode:
+            raise RuntimeError(f"{' '.join(map(str, args))} failed: {proc.stderr}{proc.stdout}")
 
     try:
         run(bin_dir / "initdb", "-D", data, "-U", PG_USER, "--auth=trust", "-E", "UTF8",
@@ -106,9 +113,8 @@ def copy_raw_to_postgres(duckdb_path: Path, env: dict[str, str], scratch: Path) 
         with pg, pg.cursor() as cur, connect(duckdb_path, read_only=True) as duck:
             cur.execute("create schema if not exists raw")
             for table in RAW_TABLES.values():
-                cols = [*columns(table), ("loaded_at", None)]
-                ddl = ", ".join(f'"{name}" {PG_TYPES.get(kind, "timestamptz")}'
-                                for name, kind in cols)
+                cols = [*columns(table), ("loaded_at", "timestamptz")]
+                ddl = ", ".join(f'"{name}" {PG_TYPES[kind]}' for name, kind in cols)
                 cur.execute(f"create table raw.{table.name} ({ddl})")
                 csv = scratch / f"{table.name}.csv"
                 duck.execute(f"copy raw.{table.name} to '{csv}' (header, format csv)")
