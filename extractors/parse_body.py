@@ -76,7 +76,7 @@ UNLIKELY_RE = re.compile(
     r"timestamp|caption|credit|masthead|navbar|navigation|most-?popular|trending|"
     r"read-?more|more-?stories|paywall-?prompt|login|overlay|hidden|visually-hidden|sr-only|"
     r"key-?points|key-?takeaways|takeaways|highlights|key-?facts|at-a-glance|tldr|"
-    r"standfirst|\bdek\b|sub-?headline|strapline",
+    r"standfirst|\bdek\b|sub-?headline|strapline|\bhide\b",
 )
 # ...unless they also say "this is the article" (readability's maybeCandidate).
 MAYBE_RE = re.compile(r"\band\b|article|body|column|content|main|shadow|story|entry|post-?text")
@@ -117,7 +117,9 @@ BOILERPLATE_LINE_RE = re.compile(
     r"this content is imported from .*|skip advert(isement)?|related:?|"
     r"recommended( for you)?|most (read|popular)|follow us.*|(readers'? )?comments?|"
     r"leave a (comment|reply)|\d+ comments?|print( this( page| article)?)?|"
-    r"email( this| a friend)?.*)\W*$",
+    r"email( this| a friend)?.*|"
+    r"(copyright|©|\(c\))\s*©?\s*(19|20)\d\d\b.{0,150}|"  # "Copyright 2026 The Gazette. ..."
+    r"(\[[^\]]{1,40}\]\s*){2,})\W*$",  # "[Print this story] [Email to a friend]"
     re.I,
 )
 

@@ -50,6 +50,7 @@ BYLINE_TAIL_RE = re.compile(r"\s+[|–—]\s+|\s+-\s+|\bupdated\b|\bpublished\b|
 AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|&|\b(?i:and)\b|\b(?:und|et|y|e)\b(?!\.))\s*")
 # "Needleman, Sarah": surname first, as library-style metadata writes it.
 SURNAME_FIRST_RE = re.compile(r"^([A-Z][\w'’-]+),\s*([A-Z][a-z][\w'’.-]*)$")
+AFFILIATION_RE = re.compile(r"\s+\([^()]*\)$")  # "Margaret Lowe (AFP)"
 DOMAIN_RE = re.compile(r"\w\.[a-z]{2,}\b")  # "Cleveland.com": a site, never a person
 MAX_AUTHOR_WORDS = 5
 NAME_EDGES = " .,:;|-–—"  # punctuation around a name in a byline
@@ -308,6 +309,7 @@ def split_names(value: str) -> list[str]:
 def person_name(name: str, site: str) -> str | None:
     """The name if it reads as a person's, without a trailing affiliation; else None."""
     name = BY_PREFIX_RE.sub("", clean(name).strip(NAME_EDGES))
+    name = AFFILIATION_RE.sub("", name)
     if NON_PERSON_RE.match(name) or is_acronym(name):
         return None
     words = name.split()

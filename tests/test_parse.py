@@ -141,6 +141,24 @@ def test_table_layout_page():
         "grandfather", "All rights reserved", "Posted:", "Readers' comments"])
 
 
+def test_br_separated_story_in_a_table_cell():
+    """Old layouts: the story is <br>-separated text beside the byline, link bar and notice."""
+    story = "".join(f"Paragraph {i} of the story about the harbour board, which met on "
+                    "Friday to discuss the budget.<br><br>" for i in range(6))
+    html = ("<html><head><title>Harbour board meets - The Gazette</title></head><body>"
+            "<table><tr><td><b>Harbour board meets</b><br>"
+            "<font>By Arthur Penn (AFP)<br>Posted: 8 May 2026 16:20 GMT</font><br>"
+            '<a href="#">[Print this story]</a> <a href="#">[Email to a friend]</a><br><br>'
+            f'<div class="txt">{story}</div><div class="hide">Advertisement - story continues'
+            "</div><font>Copyright 2026 The Gazette. Do not reproduce without permission.</font>"
+            "</td></tr></table></body></html>")
+    a = parse_article(html, "https://gazette.example.com/2026/05/08/board.html")
+    assert a.authors == ["Arthur Penn"]  # the agency in brackets is not part of the name
+    assert a.published_at == "2026-05-08T16:20:00+00:00"
+    assert len(a.paragraphs) == 6 and a.paragraphs[0].startswith("Paragraph 0 of the story")
+    assert_absent(a.body_text, ["Print", "Email", "Advertisement", "Copyright", "Posted"])
+
+
 @pytest.mark.parametrize("title_tag", [
     "The Gazette :: Mill chimney to be saved",  # site first, a separator no rule knows
     "Mill chimney to be saved - News - The Gazette",
@@ -229,6 +247,7 @@ def test_double_escaped_metadata_is_decoded():
     (["Tom Krisher, AP Auto Writer"], None, ["Tom Krisher"]),  # a job title
     (["Finian Cunningham. Sputnik International"], None, ["Finian Cunningham"]),
     (["Dr. Jo Ng", "Troy L. Smith"], None, ["Dr. Jo Ng", "Troy L. Smith"]),
+    (["Margaret Lowe (AFP)"], None, ["Margaret Lowe"]),
     (["JILL LAWLESS Associated Press", "Jill Lawless"], None, ["Jill Lawless"]),
     (["Elliot Brownstein Florida Today"], "floridatoday", ["Elliot Brownstein"]),
     (["Jill Disis", "CNN Business"], "CNN", ["Jill Disis"]),  # the site's desk
