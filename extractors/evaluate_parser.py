@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         for row in sorted(rows, key=lambda r: r["f1"])[: args.worst]:
             p = "-" if row["precision"] is None else f"{row['precision']:.2f}"
             print(f"  F1 {row['f1']:.3f}  P {p:>4}  R {row['recall']:.2f}  "
-                  f"{row['status']:<14} {row['method'] or '-':<8} {row['page_id'][:12]}  "
+                  f"{row['status']:<14} {row['method'] or '-':<9} {row['page_id'][:12]}  "
                   f"{row['url'][:70]}")
     if args.json:
         out = {"summary": summary,
