@@ -93,6 +93,9 @@ def _read_work_db(ctx: RunContext, sql: str, params: list) -> list[tuple]:
 
 
 def known_pages(ctx: RunContext, source: str) -> dict[str, KnownPage]:
+    """Pages earlier runs fetched, counting only runs that got as far as validation: a run
+    killed during its raw load has its fetches in raw but not (all) its articles, and if
+    its pages counted as known the next run would skip them and they would never load."""
     rows = _read_work_db(
         ctx,
         """
@@ -105,6 +108,7 @@ def known_pages(ctx: RunContext, source: str) -> dict[str, KnownPage]:
                                                       where g.url = f.url))
         from raw.fetches f
         where f.source = ? and not f.is_feed and f.status in ('ok', 'not_modified')
+          and f.run_id in (select run_id from audit.validation_runs)
         group by f.url
         """,
         [source],
@@ -346,6 +350,8 @@ def publish(ctx: RunContext) -> dict:
     published = ctx.paths.published
     staging = published.with_name(f".{published.name}.publishing")
     staging.unlink(missing_ok=True)
+    # A publish killed mid-copy also leaves the staging file's WAL; never replay it.
+    staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
     counts = {}
     with connect(staging) as con:
         escaped = str(ctx.paths.work).replace("'", "''")  # our own path, never scraped text

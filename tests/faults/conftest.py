@@ -29,8 +29,83 @@ BARRIER_TIMEOUT = 120
 VOLATILE_COLUMNS = frozenset({"run_id", "loaded_at", "fetched_at"})
 
 
+RESULTS_FILE = Path(os.environ.get("FAULTS_RESULTS", ROOT / ".tmp" / "faults-results.json"))
+# What each scenario injects and asserts, for the README table (tests/faults/report.py).
+SCENARIOS = {
+    "test_idempotency": ("1 Idempotency", "the demo site through the pipeline 3 times",
+                         "identical row counts and checksums of every mart"),
+    "test_crash_resume": ("2 Crash and resume",
+                          "SIGKILL during fetch (torn log line), parse, raw load, dbt build, "
+                          "publish; then retry / next run",
+                          "marts equal an uninterrupted run, no duplicate keys, published "
+                          "file always a complete earlier publication"),
+    "test_hostile_site": ("3 Hostile site",
+                          "timeouts, trickle, 5xx, 429+Retry-After, 404, redirect loop, "
+                          "redirect to file://, huge/endless/binary bodies, bad encoding, "
+                          "non-articles, malformed/empty feeds and sitemaps; plus a healthy "
+                          "source", "run publishes, healthy source complete, every failure a "
+                                    "row with a reason, discovered = fetched + skipped + failed "
+                                    "+ unchanged"),
+    "test_gate": ("4 Bad data stops at the gate",
+                  "emptied body, date in 2099, every article twice",
+                  "GX fails with a readable message, last good publication unchanged"),
+    "test_concurrency": ("5 Concurrency", "reader processes querying the published file "
+                         "during 3 pipeline runs and 30 back-to-back publications",
+                         "zero reader errors, each answer one complete publication"),
+    "test_changed_articles": ("6 Changed articles",
+                              "a story edited with a new sitemap lastmod, one edited with "
+                              "only a new ETag", "re-fetched (others 304), marts show the new "
+                                                 "version, raw keeps both"),
+    "test_fuzz_readers": ("7 Fuzzing", "Hypothesis: mutated demo feeds/sitemaps, generated "
+                          "sitemaps/feeds/robots.txt, a gzip bomb",
+                          "only DocumentError, < 2 s and < 64 MiB per input"),
+    "test_security": ("8 Security", "loopback/private/link-local hosts in 13 spellings, DNS "
+                      "rebinding, file:/ftp:/data:/javascript: URLs, SQL and <script> in "
+                      "scraped URL/title/body", "refused without a connection unless "
+                                                "allowed; hostile text reaches the marts byte "
+                                                "for byte; no raw <script> in HTML reports"),
+}
+_outcomes: dict[str, dict] = {}
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "faults: fault-injection suite (issue 8); slow-ish")
+
+
+def _module(nodeid: str) -> str:
+    return Path(nodeid.split("::")[0]).stem
+
+
+def pytest_runtest_logreport(report):
+    if _module(report.nodeid) not in SCENARIOS:
+        return
+    entry = _outcomes.setdefault(_module(report.nodeid),
+                                 {"passed": 0, "failed": 0, "seconds": 0.0, "measured": {}})
+    entry["seconds"] += report.duration
+    if report.failed:
+        entry["failed"] += 1
+    elif report.when == "call" and report.passed:
+        entry["passed"] += 1
+
+
+def pytest_sessionfinish(session):
+    if _outcomes:
+        RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS_FILE.write_text(json.dumps(
+            {"scenarios": SCENARIOS, "outcomes": _outcomes}, indent=1), encoding="utf-8")
+
+
+@pytest.fixture
+def measured(request):
+    """measured(name=value, ...): a figure for the README table of this scenario."""
+    module = _module(request.node.nodeid)
+
+    def record(**values):
+        entry = _outcomes.setdefault(module, {"passed": 0, "failed": 0, "seconds": 0.0,
+                                              "measured": {}})
+        entry["measured"].update(values)
+
+    return record
 
 
 @dataclass

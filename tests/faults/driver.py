@@ -2,12 +2,13 @@
 
     python -m tests.faults.driver --sources S --warehouse W --run-id R
         [--from-stage fetch] [--pause-at fetch|parse|load:<table>|dbt|publish --barrier F]
-        [--corrupt] [--full-refresh]
+        [--corrupt empty,future,twice] [--full-refresh]
 
 Stages run in DAG order (per source: discover, fetch, parse; then enrich, load, transform,
 validate, publish). One JSON line per stage goes to stdout. --pause-at stops the process
 at a precise point inside a stage, writes the barrier file and sleeps, so the test can
-SIGKILL it there: deterministic kills without sleeps. Exit 3: validation failed.
+SIGKILL it there: deterministic kills without sleeps. Exit 3: a quality gate stopped the
+run (a dbt test or GX validation), with the gate's own message on stderr.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from extractors import stagefiles, stages
 from extractors.stages import RunContext, ValidationFailed
+from extractors.transform import DbtError
 
 PER_SOURCE = ("discover", "fetch", "parse")
 GLOBAL = ("enrich", "load", "transform", "validate", "publish")
@@ -69,15 +71,17 @@ def hook_parse(barrier: Path) -> None:
 
 
 def hook_load(barrier: Path, table: str) -> None:
-    # Killed between two tables' commits: the earlier tables are loaded, the rest are not.
-    original = stages.load_rows
+    # Killed between two commits: the tables loaded before `table` are in, the rest not.
+    import extractors.load as load
+
+    original = load.load_rows
 
     def load_rows(con, table_name, *args, **kwargs):
         if table_name == table:
             pause(barrier)
         return original(con, table_name, *args, **kwargs)
 
-    stages.load_rows = load_rows
+    load.load_rows = load_rows
 
 
 def hook_dbt(barrier: Path) -> None:
@@ -122,16 +126,18 @@ def hook_publish(barrier: Path) -> None:
     stages.connect = connect
 
 
-def corrupt_articles(ctx: RunContext) -> None:
-    """A bad batch, as a broken parser would make it: an emptied body, a date in the
-    future, and every article twice."""
+def corrupt_articles(ctx: RunContext, kinds: set[str]) -> None:
+    """A bad batch, as a broken parser would make it: per source an emptied body, a date
+    in the future, and/or every article twice."""
     for path in ctx.stage_files("articles"):
         rows = [r for r in stagefiles.read_jsonl(path) if r["parse_status"] == "ok"]
         if not rows:
             continue
-        rows[0].update(body_text="", paragraphs=[], word_count=0)
-        rows[-1]["published_at"] = "2099-01-01T00:00:00+00:00"
-        stagefiles.write_jsonl(path, rows + rows)
+        if "empty" in kinds:
+            rows[0].update(body_text="", paragraphs=[], word_count=0)
+        if "future" in kinds:
+            rows[-1]["published_at"] = "2099-01-01T00:00:00+00:00"
+        stagefiles.write_jsonl(path, rows + rows if "twice" in kinds else rows)
 
 
 def install_hook(spec: str, barrier: Path) -> None:
@@ -146,7 +152,7 @@ def report(stage: str, subject: str | None, result: dict) -> None:
           flush=True)
 
 
-def run(ctx: RunContext, from_stage: str, corrupt: bool) -> None:
+def run(ctx: RunContext, from_stage: str, corrupt: set[str]) -> None:
     order = PER_SOURCE + GLOBAL
     todo = order[order.index(from_stage):]
     for name in ctx.sources:
@@ -154,7 +160,7 @@ def run(ctx: RunContext, from_stage: str, corrupt: bool) -> None:
             if stage in todo:
                 report(stage, name, getattr(stages, stage)(ctx, name))
     if corrupt:
-        corrupt_articles(ctx)
+        corrupt_articles(ctx, corrupt)
     for stage in GLOBAL:
         if stage in todo:
             report(stage, None, getattr(stages, stage)(ctx))
@@ -168,7 +174,7 @@ def main() -> int:
     parser.add_argument("--from-stage", default="discover")
     parser.add_argument("--pause-at")
     parser.add_argument("--barrier", type=Path)
-    parser.add_argument("--corrupt", action="store_true")
+    parser.add_argument("--corrupt", default="")
     parser.add_argument("--full-refresh", action="store_true")
     args = parser.parse_args()
     if args.pause_at:
@@ -176,8 +182,8 @@ def main() -> int:
     ctx = RunContext(run_id=args.run_id, sources_file=args.sources, warehouse=args.warehouse,
                      full_refresh=args.full_refresh)
     try:
-        run(ctx, args.from_stage, args.corrupt)
-    except ValidationFailed as exc:
+        run(ctx, args.from_stage, set(filter(None, args.corrupt.split(","))))
+    except (ValidationFailed, DbtError) as exc:  # what the task log would show
         print(str(exc), file=sys.stderr)
         return 3
     return 0

@@ -15,11 +15,12 @@ def query(db, sql: str, *params) -> list[tuple]:
         return con.execute(sql, list(params)).fetchall()
 
 
-def test_second_run_fetches_only_the_edited_pages(editorial_runs):
+def test_second_run_fetches_only_the_edited_pages(editorial_runs, measured):
     second = editorial_runs.second
     assert second.result("fetch", "edit-lastmod").get("ok") == 1  # lastmod moved
     etag = second.result("fetch", "edit-etag")
     assert (etag.get("ok"), etag.get("not_modified")) == (1, 1)  # new ETag; the other 304
+    measured(refetched=2, not_modified=1)
 
 
 @pytest.mark.parametrize("story, old, new", [

@@ -18,7 +18,7 @@ def answers(results: list[dict]) -> dict[str, int]:
     return merged
 
 
-def test_readers_never_fail_while_three_runs_publish(three_runs):
+def test_readers_never_fail_while_three_runs_publish(three_runs, measured):
     import json
 
     seen = answers(three_runs.readers)
@@ -26,6 +26,7 @@ def test_readers_never_fail_while_three_runs_publish(three_runs):
     published = {run.stages[-1]["result"]["marts.articles"] for run in three_runs.runs}
     print(f"{sum(seen.values())} answers from {len(three_runs.readers)} readers, "
           f"{len(errors)} errors, distinct answers {len(seen)}")
+    measured(answers_during_runs=sum(seen.values()), reader_errors=len(errors))
     assert errors == []
     assert sum(seen.values()) > 100
     by_run: dict[str, set] = {}
@@ -49,7 +50,7 @@ def build_work_db(ctx: RunContext, rows: int) -> None:
             con.execute(f"create or replace table marts.{table} as select 1 as x")
 
 
-def test_readers_never_fail_during_a_publication_storm(tmp_path):
+def test_readers_never_fail_during_a_publication_storm(tmp_path, measured):
     """Many more swaps than a pipeline run gives: publication p<n> holds n articles, so
     every answer can be checked against the publication it names."""
     import json
@@ -67,6 +68,8 @@ def test_readers_never_fail_during_a_publication_storm(tmp_path):
     errors = [e for r in results for e in r["errors"]]
     seen = [json.loads(a) for a in answers(results)]
     print(f"{PUBLICATIONS} publications, {len(seen)} distinct answers, {len(errors)} errors")
+    measured(storm_publications=PUBLICATIONS, storm_publications_seen=len(seen),
+             storm_errors=len(errors))
     assert errors == []
     assert len(seen) >= 3
     assert all(counts[0] == int(run_id[1:]) for run_id, counts, _ in seen)

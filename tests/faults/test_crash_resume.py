@@ -39,7 +39,7 @@ def assert_one_final_fetch_per_url(warehouse, run_id: str, source: str) -> None:
 
 
 def test_kill_at_every_stage_then_rerun_equals_uninterrupted_run(
-        demo_sources_file, three_runs, tmp_path):
+        demo_sources_file, three_runs, tmp_path, measured):
     warehouse = tmp_path / "news.duckdb"
     first_source = "capital-wire"
     expected = snapshot(three_runs.warehouse)
@@ -83,3 +83,19 @@ def test_kill_at_every_stage_then_rerun_equals_uninterrupted_run(
     assert set(duplicate_keys(warehouse).values()) == {0}
     assert not list(warehouse.parent.glob(".*publishing*"))
     print("per-table (rows, checksum) after five kills:", json.dumps(expected))
+    measured(kills=5, rows_equal_to_uninterrupted=sum(n for n, _ in expected.values()),
+             duplicate_keys=0)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "enrich skips article versions already in raw.enrichments, even from a run killed "
+    "before its mentions/quotes/sanctions loaded: those are then never loaded. Fix in "
+    "stages._enriched_versions (count only validated runs, as known_pages does) or make "
+    "load one transaction; then drop this xfail"))
+def test_kill_between_enrichments_and_mentions_loses_nothing(
+        demo_sources_file, three_runs, tmp_path):
+    warehouse = tmp_path / "news.duckdb"
+    run_and_kill(demo_sources_file, warehouse, "split-1", "load:entity_mentions")
+    done = run_pipeline(demo_sources_file, warehouse, "split-2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert snapshot(warehouse) == snapshot(three_runs.warehouse)

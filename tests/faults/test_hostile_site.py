@@ -40,15 +40,16 @@ def work_rows(ctx: RunContext, sql: str) -> list[tuple]:
         return con.execute(sql, [RUN_ID]).fetchall()
 
 
-def test_the_run_finishes_and_publishes(hostile_run):
+def test_the_run_finishes_and_publishes(hostile_run, measured):
     run, ctx, _ = hostile_run
     print(f"hostile run took {run.seconds} s")
+    measured(run_seconds=run.seconds)
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.seconds < MAX_RUN_SECONDS
     assert ctx.paths.published.exists()
 
 
-def test_the_healthy_source_is_complete(hostile_run):
+def test_the_healthy_source_is_complete(hostile_run, measured):
     run, ctx, _ = hostile_run
     discovered = run.result("discover", HEALTHY)["discovered"]
     assert run.result("fetch", HEALTHY).get("ok") == discovered
@@ -56,6 +57,7 @@ def test_the_healthy_source_is_complete(hostile_run):
     with duckdb.connect(str(ctx.paths.published), read_only=True) as con:
         published = con.execute("select count(*) from marts.articles where source = ?",
                                 [HEALTHY]).fetchone()[0]
+    measured(healthy_published=f"{published}/{discovered}")
     assert published == discovered == 11
 
 
@@ -88,12 +90,13 @@ def test_every_page_ends_as_expected(hostile_run):
     assert "missing" not in got.values() and "unparsed" not in got.values()
 
 
-def test_every_failure_is_a_row_with_a_reason(hostile_run):
+def test_every_failure_is_a_row_with_a_reason(hostile_run, measured):
     _, ctx, _ = hostile_run
     fetches = work_rows(ctx, "select url, status, error_class, error_message from raw.fetches "
                              "where run_id = ? and status in ('failed', 'skipped')")
     reasons = Counter(error_class for _, _, error_class, _ in fetches)
     print("failed/skipped fetches by reason:", dict(reasons))
+    measured(failure_rows=len(fetches), reasons=len(reasons))
     assert fetches and all(error_class and message for _, _, error_class, message in fetches)
     feeds = dict(work_rows(ctx, "select url, error_class from raw.fetches where run_id = ? "
                                 "and is_feed and status = 'failed'"))

@@ -37,13 +37,14 @@ def private_urls(port: int) -> list[str]:
             "http://[fe80::1]/", "http://100.64.0.1/"]
 
 
-def test_private_addresses_are_refused_without_a_connection(site):
+def test_private_addresses_are_refused_without_a_connection(site, measured):
     port = site.server.server_address[1]
     with client(allow_private=False) as http:
         outcomes = {url: http.get(url).record for url in private_urls(port)}
     refused = {u: (r.status, r.error_class) for u, r in outcomes.items()}
     assert set(refused.values()) == {("skipped", "private_address")}, refused
     assert sum(site.hits.values()) == 0
+    measured(private_urls_refused=len(refused), requests_reaching_server=0)
 
 
 def test_private_addresses_are_fetched_when_the_source_allows_them(site):
