@@ -6,7 +6,9 @@ BeautifulSoup (lxml backend) builds the tree once; `parse_body.Tree` walks it on
 (iteratively: pages can nest thousands of levels) and gathers both the text statistics
 for the generic content extractor and the elements metadata needs. Structured data
 (JSON-LD, OpenGraph, microdata) fills metadata first; the visible page fills the gaps.
-A site profile (CSS selectors from config) wins over the generic extractor.
+The body comes from a site profile (CSS selectors from config), else the page's microdata
+articleBody, else the generic extractor; a complete JSON-LD articleBody replaces a much
+shorter page text (a paywall teaser).
 
 Bad input never raises: empty/oversized/garbage documents come back with parse_status
 "empty_body", "not_an_article" or "parse_error" (+ parse_error message). Input above
@@ -50,7 +52,7 @@ DATE_LINE_RE = re.compile(r"^(posted|published|updated|first published|last upda
 WORD_RE = re.compile(r"\w+")
 # Control characters, C1 codes and U+FFFD: a decoded binary file is full of them, HTML is not.
 BINARY_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
-BINARY_SAMPLE = 8192  # binary files show it from the start (git checks 8000 bytes)
+BINARY_SAMPLE = 8192  # binary content shows in the first bytes (git looks at 8000)
 BINARY_SHARE = 0.05
 # The parse is most of the time spent per page. Keeping class/rel as the strings lxml gives
 # (not split into lists) and a plain attribute dict (lxml's values are always strings, so
