@@ -120,8 +120,8 @@ def _read(work_db: Path, run_id: str, suites_mod: ModuleType) -> tuple[dict, lis
 
 
 def _row_count_row(con, bound, run_id: str, has_audit: bool, suites_mod: ModuleType) -> dict:
-    """The mart's row count against the last validated run's: not below min_ratio of it,
-    not above it plus what this run loaded into raw."""
+    """The mart's row count against the last run that passed validation (a failed run was
+    not published): not below min_ratio of it, not above it plus what this run loaded."""
     row = dict(table=bound.table, expectation=suites_mod.ROW_COUNT_CHECK, column=None,
                severity=bound.severity, note=suites_mod.bound_note(bound),
                unexpected_count=None)
@@ -132,18 +132,22 @@ def _row_count_row(con, bound, run_id: str, has_audit: bool, suites_mod: ModuleT
     if has_audit:
         found = con.execute(
             "select observed_value from audit.validation_runs "
-            "where table_name = ? and expectation = ? and run_id <> ? "
+            "where table_name = ? and expectation = ? and run_id <> ? and run_id not in "
+            "(select run_id from audit.validation_runs where not success "
+            "and severity = 'critical') "
             "order by validated_at desc limit 1",
             [bound.table, row["expectation"], run_id]).fetchone()
         previous = int(found[0]) if found and str(found[0]).isdigit() else None
     if previous is None:
         return dict(row, success=True, observed_value=str(count),
-                    note=row["note"] + "; no previous run")
+                    note=row["note"] + "; no previous passing run")
     high = None
     if bound.max_added_sql:
         high = previous + con.execute(bound.max_added_sql, {"run_id": run_id}).fetchone()[0]
     ok = count >= bound.min_ratio * previous and (high is None or count <= high)
-    limits = f"previous run {previous}" + (f", at most {high}" if high is not None else "")
+    limits = f"previous passing run {previous}"
+    if high is not None:
+        limits += f", at most {high}"
     return dict(row, success=ok, observed_value=str(count), note=f"{row['note']}; {limits}")
 
 

@@ -113,10 +113,16 @@ def test_row_counts_outside_bounds_fail(good, good_db, tmp_path):
         con.execute("delete from marts.articles where syndicated_from_article_id is not null")
         # run-3 loaded nothing, yet mentions doubled: an incremental merge inserting twice
         con.execute("insert into marts.entity_mentions select * from marts.entity_mentions")
+        # a failed (unpublished) run-2 saw 99 articles: run-3 compares with run-1 instead
+        con.execute("insert into audit.validation_runs select * replace ('run-2' as run_id, "
+                    "'99' as observed_value, false as success, validated_at + interval 1 hour "
+                    "as validated_at) from audit.validation_runs where run_id = 'run-1' "
+                    "and table_name = 'marts.articles' and expectation like '%row_count%'")
     outcome = validate(db, "run-3", tmp_path / "report")
     bounds = {f.split(" failed")[0]: f for f in outcome.failures if "row_count" in f}
     assert set(bounds) == {"marts.articles: sql: row_count_within_bounds_of_previous_run",
                            "marts.entity_mentions: sql: row_count_within_bounds_of_previous_run"}
-    assert "observed 2 " in bounds["marts.articles: sql: row_count_within_bounds_of_previous_run"]
+    articles = bounds["marts.articles: sql: row_count_within_bounds_of_previous_run"]
+    assert "observed 2 " in articles and "previous passing run 3, at most 3" in articles
     # the copy's quotes still point at the deleted article: caught by the SQL checks too
     assert any("quotes: sql: article_id_exists_in_articles" in f for f in outcome.failures)
