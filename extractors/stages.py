@@ -34,7 +34,12 @@ from urllib.parse import urlsplit
 
 from extractors import stagefiles
 from extractors.config import Source, load_sources
-from extractors.load import create_raw_tables, load_enrichments, load_stream
+from extractors.load import (
+    LOAD_MEMORY_LIMIT,
+    create_raw_tables,
+    load_enrichments,
+    load_stream,
+)
 from extractors.records import (
     FetchRequest,
     KnownPage,
@@ -295,6 +300,8 @@ def load(ctx: RunContext) -> dict:
                 yield from stagefiles.read_jsonl(path)
 
     with connect(ctx.paths.work) as con:
+        # DuckDB would otherwise cache up to 80% of RAM: a big run's load must stay small.
+        con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
         create_raw_tables(con)
         counts = {
             "discoveries": load_stream(con, "discoveries", rows("discovered"), ctx.run_id),
