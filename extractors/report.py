@@ -44,11 +44,15 @@ def summarize(ctx: RunContext) -> dict:
     feeds = [r for p in ctx.stage_files("feeds") for r in stagefiles.read_jsonl(p)]
     articles = [r for p in ctx.stage_files("articles") for r in stagefiles.read_jsonl(p)]
     discovered = sum(1 for p in ctx.stage_files("discovered") for _ in stagefiles.read_jsonl(p))
+    planned = sum(1 for p in ctx.stage_files("plan") for _ in stagefiles.read_jsonl(p))
     fetch_status = Counter(r["status"] for r in fetches)
     docs = sorted(ctx.paths.validation.rglob("index.html")) if ctx.paths.validation.exists() else []
     return {
         "run_id": ctx.run_id,
         "discovered": discovered,
+        # Known and unchanged since the last run, or past max_articles: so that
+        # discovered = fetch outcomes + not_fetched, as the summary promises.
+        "not_fetched": discovered - planned,
         "fetch": dict(fetch_status),
         "fetch_failures": dict(Counter(r["error_class"] for r in fetches
                                        if r["status"] == "failed")),
@@ -68,7 +72,8 @@ def format_summary(summary: dict, failed_tasks: list[str]) -> str:
     validation = summary["validation"]
     lines = [
         f"news-warehouse run {summary['run_id']}",
-        f"  discovered {summary['discovered']} URLs; feeds failed {summary['feeds_failed']}",
+        f"  discovered {summary['discovered']} URLs, not fetched (unchanged or over the cap) "
+        f"{summary['not_fetched']}; feeds failed {summary['feeds_failed']}",
         f"  fetched {fetch.get('ok', 0)}, unchanged (304) {fetch.get('not_modified', 0)}, "
         f"skipped {fetch.get('skipped', 0)}, failed {fetch.get('failed', 0)}"
         + (f" ({failures})" if failures else ""),

@@ -27,6 +27,7 @@ NEW_STRIKE_QUOTE = '"The strike ends on Friday," said union leader Tomas Berg.'
 
 HOSTILE_TITLE = ("O'Brien says \"no\"; DROP TABLE raw.articles; -- <script>alert(1)</script>"
                  " 100% {braces} $1 \\x00")
+HOSTILE_AUTHOR = "Seán O'Neill"
 HOSTILE_PARAGRAPH = "Robert'); DELETE FROM marts.articles WHERE ('1'='1 was not amused."
 
 
@@ -44,7 +45,7 @@ def strike_story(quote: str) -> str:
 
 def hostile_story() -> str:
     return article_html(HOSTILE_TITLE, [HOSTILE_PARAGRAPH], "2026-05-04T05:00:00+00:00",
-                        author="Seán O'Neill; SELECT 1")
+                        author=HOSTILE_AUTHOR)
 
 
 def _sitemap(site: Site, path: str, lastmod: str | None):

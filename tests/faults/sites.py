@@ -181,14 +181,14 @@ def _endless(chunk: bytes) -> Handler:
     return lambda _request: Reply(200, stream=stream())
 
 
-def hostile_routes(base: str) -> tuple[dict[str, Handler], dict[str, str | None]]:
+def hostile_routes(base: str) -> tuple[dict[str, Handler], dict[str, str]]:
     """(routes, {page path: the error_class or parse_status it must end up as})."""
     good = article_html("Harbour dues rise for the first time in a decade",
                         ["Port officials confirmed the increase on Tuesday."],
                         "2026-05-03T09:00:00+00:00")
     latin1 = article_html("Café owners protest the new rules", ["Señora Núñez said no."],
                           "2026-05-03T10:00:00+00:00").encode("latin-1", errors="replace")
-    pages: dict[str, tuple[Handler, str | None]] = {
+    pages: dict[str, tuple[Handler, str]] = {
         "/h/good.html": (static(good), "ok"),
         "/h/busy.html": (_busy_then_ok(good.replace("Harbour dues", "Harbour fees")), "ok"),
         "/h/slow.html": (lambda _r: Reply(200, good.encode(), delay=3 * HOSTILE_TIMEOUT_READ),
@@ -200,20 +200,22 @@ def hostile_routes(base: str) -> tuple[dict[str, Handler], dict[str, str | None]
         "/h/gone.html": (static("gone", status=404), "http_404"),
         "/h/loop-a.html": (static("", status=302, Location=base + "/h/loop-b.html"),
                            "redirect_loop"),
-        "/h/loop-b.html": (static("", status=302, Location=base + "/h/loop-a.html"), None),
+        "/h/loop-b.html": (static("", status=302, Location=base + "/h/loop-a.html"),
+                           "redirect_loop"),
         "/h/to-file.html": (static("", status=302, Location="file:///etc/passwd"),
                             "unsupported_scheme"),
         "/h/huge.html": (static(b"<p>" + b"x" * (HOSTILE_MAX_BYTES * 2)), "too_large"),
         "/h/endless.html": (_endless(b"<p>" + b"y" * 8190 + b"</p>"), "too_large"),
         "/h/image.png": (static(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40, "image/png"),
                          "not_html"),
-        "/h/binary.html": (static(bytes(range(256)) * 64), "not_an_article"),
+        "/h/binary.html": (static(bytes(range(256)) * 64), "parse_error"),
         "/h/latin1.html": (static(latin1, "text/html; charset=utf-8"), "ok"),
-        "/h/nul.html": (static(b"<html>\x00\x00\xff\xfe<body>" + b"\x00" * 5000), None),
+        "/h/nul.html": (static(b"<html>\x00\x00\xff\xfe<body>" + b"\x00" * 5000),
+                        "parse_error"),
         "/h/listing.html": (static("<html><body><nav><a href='/a'>Home</a></nav>"
                                    "<ul><li>One</li><li>Two</li></ul></body></html>"),
                             "not_an_article"),
-        "/h/empty.html": (static(""), None),
+        "/h/empty.html": (static(""), "empty_body"),
     }
     page_urls = [(base + path, "2026-05-03T12:00:00+00:00") for path in pages]
     hostile_urls = [("file:///etc/passwd", None), ("ftp://127.0.0.1/x.html", None),
