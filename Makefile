@@ -79,11 +79,13 @@ airflow: setup
 	@echo "password: see $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
 	AIRFLOW__CORE__PARALLELISM=4 $(BIN)/airflow standalone
 
+# Read-only, so it works beside a published warehouse (not while a run writes the work file).
 docs: setup
-	NEWS_WORK_DB=$(abspath $(basename $(WAREHOUSE)).work.duckdb) $(BIN)/dbt docs generate \
-	  --project-dir dbt_project --profiles-dir dbt_project
-	NEWS_WORK_DB=$(abspath $(basename $(WAREHOUSE)).work.duckdb) $(BIN)/dbt docs serve \
-	  --project-dir dbt_project --profiles-dir dbt_project --host 127.0.0.1 --port 8081
+	NEWS_DBT_READ_ONLY=True NEWS_WORK_DB=$(abspath $(basename $(WAREHOUSE)).work.duckdb) \
+	  $(BIN)/dbt docs generate --project-dir dbt_project --profiles-dir dbt_project
+	NEWS_DBT_READ_ONLY=True NEWS_WORK_DB=$(abspath $(basename $(WAREHOUSE)).work.duckdb) \
+	  $(BIN)/dbt docs serve --project-dir dbt_project --profiles-dir dbt_project \
+	  --host 127.0.0.1 --port 8081
 
 # Regenerate the lock after editing pyproject.toml dependencies.
 lock: $(VENV)/.installed

@@ -20,6 +20,7 @@ from airflow.sdk import Asset, Param, chain, dag, get_current_context, task, tas
 
 from extractors import stages
 from extractors.failures import failure_from_context, record_failure
+from extractors.transform import LAYERS as DBT_LAYERS
 
 log = logging.getLogger("news_pipeline")
 
@@ -126,7 +127,7 @@ def news_pipeline():
 
     @task_group(group_id="dbt")
     def dbt_build():
-        layers = [dbt_layer.override(task_id=layer)(layer) for layer in stages.DBT_LAYERS]
+        layers = [dbt_layer.override(task_id=layer)(layer) for layer in DBT_LAYERS]
         chain(*layers)
 
     @task(**WRITER_TASK)

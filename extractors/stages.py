@@ -312,19 +312,11 @@ def load(ctx: RunContext) -> dict:
         return {**counts, **load_enrichments(con, enrichments, ctx.run_id)}
 
 
-# dbt selections per layer (the DAG runs one task each); seeds feed the staging layer.
-DBT_LAYERS = {
-    "staging": ["path:seeds", "path:models/staging"],
-    "intermediate": ["path:models/intermediate"],
-    "marts": ["path:models/marts"],
-}
-
-
 def transform(ctx: RunContext, layer: str | None = None) -> dict:
     """dbt build of one layer, or of the whole project."""
-    from extractors.transform import run_dbt
+    from extractors.transform import LAYERS, run_dbt
 
-    select = ["--select", *DBT_LAYERS[layer]] if layer else []
+    select = ["--select", *LAYERS[layer]] if layer else []
     result = run_dbt(["build", *select], ctx.paths.work, full_refresh=ctx.full_refresh)
     return {**result.counts, "seconds": result.elapsed_s, "warnings": len(result.warnings)}
 
