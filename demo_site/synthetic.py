@@ -141,9 +141,10 @@ def _site(n: int) -> str:
 
 
 def _published(corpus: Corpus, n: int) -> datetime:
-    # Added articles are newer than the whole base corpus, as tomorrow's news would be.
-    age = corpus.articles - 1 - n if n >= corpus.articles else corpus.churn + n
-    return (NEWEST - age * SPACING).astimezone(OFFSETS[_site(n)])
+    # Added articles are newer than the whole base corpus, as tomorrow's news would be;
+    # a base article's date (hence its URL) is the same in every edition.
+    steps = n - corpus.articles + 1 if n >= corpus.articles else -n
+    return (NEWEST + steps * SPACING).astimezone(OFFSETS[_site(n)])
 
 
 def _modified(corpus: Corpus, n: int) -> datetime:

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from functools import partial
+from itertools import islice
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -204,12 +205,12 @@ def summarise(ctx: RunContext, results: dict) -> dict:
 # --- the NLP floor: bare nlp.pipe against the enrich stage on the same articles ---
 
 def nlp_floor(ctx: RunContext, sample: int) -> dict:
-    from extractors.enrich import PIPE_BATCH, Timings, enrich_articles, paragraphs_of
+    from extractors.enrich import PIPE_BATCH, enrich_articles, paragraphs_of
     from extractors.nlp.model import load_model
 
     rows = (row for path in ctx.stage_files("articles") for row in stagefiles.read_jsonl(path)
             if row["parse_status"] == "ok")
-    articles = [stages.article_from(row) for row, _ in zip(rows, range(sample), strict=False)]
+    articles = [stages.article_from(row) for row in islice(rows, sample)]
     nlp = load_model()
     paragraphs = [p for a in articles for p in paragraphs_of(a)]
     for _ in nlp.pipe(paragraphs[:PIPE_BATCH]):  # warm up, so neither side pays first-use costs
@@ -219,8 +220,7 @@ def nlp_floor(ctx: RunContext, sample: int) -> dict:
         pass
     bare = time.process_time() - started
     started = time.process_time()
-    timings = Timings()
-    for _ in enrich_articles(articles, nlp, timings=timings):
+    for _ in enrich_articles(articles, nlp):
         pass
     enrich = time.process_time() - started
     words = sum(len(p.split()) for p in paragraphs)
@@ -294,6 +294,12 @@ def speedup(articles: int, seed: int, folder: Path, full: dict) -> dict:
 
 # --- the report ---
 
+def cores(measure: dict) -> float:
+    """CPU seconds per wall second: how many cores a stage kept busy (under load, fewer
+    than it could have)."""
+    return round(measure["cpu_s"] / measure["wall_s"], 2) if measure["wall_s"] else 0.0
+
+
 def markdown(report: dict) -> str:
     m = report["machine"]
     lines = [f"Machine: {m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB, Python "
@@ -301,18 +307,19 @@ def markdown(report: dict) -> str:
              f"{report['load_after']} after"
              + (" (measured under load: other jobs shared the CPUs, so wall-clock figures are"
                 " inflated; CPU seconds are not)" if report["under_load"] else ""), "",
-             "| articles | run | stage | articles/s | wall s | CPU s | peak RSS MiB | share |",
-             "|---:|---|---|---:|---:|---:|---:|---:|"]
+             "| articles | run | stage | articles/s | wall s | CPU s | cores | peak RSS MiB "
+             "| share |", "|---:|---|---|---:|---:|---:|---:|---:|---:|"]
     for size in report["sizes"]:
         for run in ("full", "incremental"):
             summary = size[run]
             for name, r in summary["stages"].items():
                 lines.append(f"| {size['articles']} | {run} | {name} | {r['articles_per_s']} | "
-                             f"{r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mib']} | "
-                             f"{r['share']:.0%} |" + (" FAILED" if "error" in r else ""))
+                             f"{r['wall_s']} | {r['cpu_s']} | {cores(r)} | "
+                             f"{r['peak_rss_mib']} | {r['share']:.0%} |"
+                             + (" FAILED" if "error" in r else ""))
             lines.append(f"| {size['articles']} | {run} | **total** ({summary['articles']} "
                          f"parsed) | | **{summary['wall_s']}** | **{summary['cpu_s']}** | "
-                         f"{summary['peak_rss_mib']} | |")
+                         f"{cores(summary)} | {summary['peak_rss_mib']} | |")
     lines.append("")
     for size in report["sizes"]:
         floor = size["nlp_floor"]
@@ -347,12 +354,12 @@ def main(argv: list[str] | None = None) -> int:
     stage_names = ALL_STAGES[:ALL_STAGES.index(args.until) + 1]
     args.out.mkdir(parents=True, exist_ok=True)
     cache_bytecode(args.out.resolve() / ".pycache")
-    load_before = os.getloadavg()[0]
+    load_before = round(os.getloadavg()[0], 2)
     report = {"started_at": datetime.now(UTC).isoformat(), "machine": machine(),
               "processes": args.processes, "seed": args.seed, "load_before": load_before}
     report["sizes"] = [bench_size(n, args.seed, args.out.resolve(), args.processes,
                                   args.speedup_max, stage_names) for n in args.articles]
-    report["load_after"] = os.getloadavg()[0]
+    report["load_after"] = round(os.getloadavg()[0], 2)
     # Runnable jobs before we started, or more than our own processes, share the CPUs.
     report["under_load"] = load_before >= 0.5 or report["load_after"] > args.processes + 0.5
     path = args.out / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
