@@ -60,16 +60,21 @@ SCENARIOS = {
                           "sitemaps/feeds/robots.txt, a gzip bomb",
                           "only DocumentError, < 2 s and < 64 MiB per input"),
     "test_security": ("8 Security", "loopback/private/link-local hosts in 13 spellings, DNS "
-                      "rebinding, file:/ftp:/data:/javascript: URLs, SQL and <script> in "
+                      "rebinding, file:/ftp:/data:/javascript: URLs, SQL and `<script>` in "
                       "scraped URL/title/body", "refused without a connection unless "
                                                 "allowed; hostile text reaches the marts byte "
-                                                "for byte; no raw <script> in HTML reports"),
+                                                "for byte; no raw `<script>` in HTML reports"),
 }
 _outcomes: dict[str, dict] = {}
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "faults: fault-injection suite (issue 8); slow-ish")
+
+
+def _outcome(module: str) -> dict:
+    return _outcomes.setdefault(module, {"passed": 0, "failed": 0, "xfailed": 0,
+                                         "seconds": 0.0, "measured": {}})
 
 
 def _module(nodeid: str) -> str:
@@ -79,10 +84,11 @@ def _module(nodeid: str) -> str:
 def pytest_runtest_logreport(report):
     if _module(report.nodeid) not in SCENARIOS:
         return
-    entry = _outcomes.setdefault(_module(report.nodeid),
-                                 {"passed": 0, "failed": 0, "seconds": 0.0, "measured": {}})
+    entry = _outcome(_module(report.nodeid))
     entry["seconds"] += report.duration
-    if report.failed:
+    if hasattr(report, "wasxfail"):  # a known, reported bug: counted apart
+        entry["xfailed"] += report.when == "call"
+    elif report.failed:
         entry["failed"] += 1
     elif report.when == "call" and report.passed:
         entry["passed"] += 1
@@ -101,9 +107,7 @@ def measured(request):
     module = _module(request.node.nodeid)
 
     def record(**values):
-        entry = _outcomes.setdefault(module, {"passed": 0, "failed": 0, "seconds": 0.0,
-                                              "measured": {}})
-        entry["measured"].update(values)
+        _outcome(module)["measured"].update(values)
 
     return record
 

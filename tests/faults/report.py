@@ -26,7 +26,8 @@ def table(results: dict) -> str:
         else:
             verdict = (f"{'PASS' if not outcome['failed'] else 'FAIL'} "
                        f"({outcome['passed']} passed, {outcome['failed']} failed, "
-                       f"{outcome['seconds']:.0f} s)")
+                       + (f"{outcome['xfailed']} known bug, " if outcome["xfailed"] else "")
+                       + f"{outcome['seconds']:.0f} s)")
             verdict += "".join(f"; {k} {v}" for k, v in outcome["measured"].items())
         rows.append(f"| {title} | {injected} | {asserted} | {verdict} |")
     return "\n".join(rows)

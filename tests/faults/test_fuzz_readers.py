@@ -78,7 +78,7 @@ def mutated(draw) -> bytes:
     return bytes(body)
 
 
-@fuzz(100)
+@fuzz(300)
 @given(mutated())
 def test_mutated_documents_never_crash_the_readers(body):
     bounded(read_feed, body)
@@ -92,7 +92,7 @@ dates = st.one_of(st.none(), st.text(max_size=30),
                   st.datetimes().map(lambda d: d.isoformat()))
 
 
-@fuzz(80)
+@fuzz(200)
 @given(st.lists(st.tuples(urls, dates), max_size=30), st.booleans())
 def test_generated_sitemaps_keep_every_entry(entries, zipped):
     xml = ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
@@ -107,7 +107,7 @@ def test_generated_sitemaps_keep_every_entry(entries, zipped):
     assert len(sitemap.entries) == len(expected)
 
 
-@fuzz(40)
+@fuzz(100)
 @given(st.lists(st.tuples(urls, st.text(max_size=40)), max_size=10))
 def test_generated_feeds_yield_only_strings(items):
     xml = ("<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>"
@@ -119,7 +119,7 @@ def test_generated_feeds_yield_only_strings(items):
         assert all(isinstance(e.url, str) for e in result[1])
 
 
-@fuzz(100)
+@fuzz(200)
 @given(st.binary(max_size=4000) | st.text(max_size=2000).map(str.encode),
        st.sampled_from([200, 404, 429, 500, None]))
 def test_robots_policies_never_raise(body, status):
