@@ -348,7 +348,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speedup-max", type=int, default=1000,
                         help="measure the 1-process speed-up only up to this many articles")
     parser.add_argument("--until", choices=ALL_STAGES, default=ALL_STAGES[-1],
-                        help="stop each run after this stage")
+                        help="stop each run after this stage (before validate, the second "
+                             "run is not incremental: pages count as known once validated)")
     parser.add_argument("--out", type=Path, default=Path("bench-results"))
     args = parser.parse_args(argv)
     stage_names = ALL_STAGES[:ALL_STAGES.index(args.until) + 1]
