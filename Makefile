@@ -6,6 +6,7 @@ SOURCES   ?= demo_site/sources.yml
 WAREHOUSE ?= warehouse/news.duckdb
 DATA      ?= ../shared/benchmarks/article-extraction
 GOLD      ?= ../shared/benchmarks/quotes/dev.jsonl
+N         ?= 1000 10000
 
 VENV := .venv
 BIN  := $(VENV)/bin
@@ -28,7 +29,7 @@ export DO_NOT_TRACK := 1
 export TMPDIR := $(CURDIR)/.tmp
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: help setup run test lint eval eval-parser airflow docs lock clean
+.PHONY: help setup run test lint eval eval-parser airflow docs bench lock clean
 help:
 	@echo "make run    - set up, serve the demo site, run the news_pipeline DAG once, print a summary"
 	@echo "make test   - set up and run the test suite"
@@ -37,6 +38,7 @@ help:
 	@echo "make eval   - score NLP extraction against the demo gold (and GOLD=<jsonl> quotes set)"
 	@echo "make airflow - start Airflow locally (web UI on http://localhost:8080)"
 	@echo "make docs   - build and serve the dbt documentation site (after one make run)"
+	@echo "make bench  - benchmark the stages on a synthetic corpus (N=\"1000 10000\"; N=100000)"
 
 setup: $(VENV)/.installed .airflow/.migrated
 
@@ -86,6 +88,10 @@ docs: setup
 	NEWS_DBT_READ_ONLY=True NEWS_WORK_DB=$(abspath $(basename $(WAREHOUSE)).work.duckdb) \
 	  $(BIN)/dbt docs serve --project-dir dbt_project --profiles-dir dbt_project \
 	  --host 127.0.0.1 --port 8081
+
+# Stages outside Airflow on a generated corpus served from 127.0.0.1; JSON in bench-results/.
+bench: setup
+	$(BIN)/python -m extractors.benchmark --articles $(N) --out bench-results
 
 # Regenerate the lock after editing pyproject.toml dependencies.
 lock: $(VENV)/.installed
