@@ -2,7 +2,7 @@
 
     python -m tests.faults.driver --sources S --warehouse W --run-id R
         [--from-stage fetch] [--pause-at fetch|parse|load:<table>|dbt|publish --barrier F]
-        [--corrupt empty,future,twice] [--full-refresh]
+        [--corrupt empty,future,script,twice] [--full-refresh]
 
 Stages run in DAG order (per source: discover, fetch, parse; then enrich, load, transform,
 validate, publish). One JSON line per stage goes to stdout. --pause-at stops the process
@@ -33,6 +33,8 @@ GLOBAL = ("enrich", "load", "transform", "validate", "publish")
 FETCH_RECORDS_BEFORE_KILL = 3
 PAGES_PARSED_BEFORE_KILL = 2
 DBT_PROGRESS = re.compile(r"\bOK created\b")
+SCRIPT = "<script>alert(1)</script>"
+SCRIPT_URL = f"javascript:{SCRIPT}"
 
 
 def pause(barrier: Path) -> None:
@@ -128,7 +130,7 @@ def hook_publish(barrier: Path) -> None:
 
 def corrupt_articles(ctx: RunContext, kinds: set[str]) -> None:
     """A bad batch, as a broken parser would make it: per source an emptied body, a date
-    in the future, and/or every article twice."""
+    in the future, a URL that is markup, and/or every article twice."""
     for path in ctx.stage_files("articles"):
         rows = [r for r in stagefiles.read_jsonl(path) if r["parse_status"] == "ok"]
         if not rows:
@@ -137,6 +139,8 @@ def corrupt_articles(ctx: RunContext, kinds: set[str]) -> None:
             rows[0].update(body_text="", paragraphs=[], word_count=0)
         if "future" in kinds:
             rows[-1]["published_at"] = "2099-01-01T00:00:00+00:00"
+        if "script" in kinds:  # GX quotes failing values in its HTML Data Docs
+            rows[-1]["url"] = SCRIPT_URL
         stagefiles.write_jsonl(path, rows + rows if "twice" in kinds else rows)
 
 

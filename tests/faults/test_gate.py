@@ -6,6 +6,8 @@ not_in_future there), and GX validation after it (an emptied body passes dbt's t
 fails GX). Every article is loaded twice as well: that must never show in the marts.
 """
 
+import html
+
 import pytest
 
 from tests.faults.conftest import (
@@ -15,11 +17,12 @@ from tests.faults.conftest import (
     run_pipeline,
     snapshot,
 )
+from tests.faults.driver import SCRIPT
 
 pytestmark = pytest.mark.faults
 GATES = {
     # corruption: (what the message must name, what it must explain)
-    "empty,twice": ("validation failed, not published", "a page parsed ok has a body"),
+    "empty,script,twice": ("validation failed, not published", "a page parsed ok has a body"),
     "future,twice": ("dbt build failed", "not_in_future_articles_published_at"),
 }
 
@@ -48,6 +51,24 @@ def test_readers_still_see_the_last_good_publication(corrupt_run):
     _, _, warehouse, last_good = corrupt_run
     assert publication(warehouse) == "baseline-3"
     assert snapshot(warehouse, stable=False) == last_good
+
+
+MARKUP_BUG = ("GX Data Docs print failing values unescaped: a scraped "
+              "'<script>' in a failing column runs in the browser of whoever opens the "
+              "validation report. Fix in extractors/validate.py (not this suite's file), "
+              "then drop this xfail")
+
+
+def test_scraped_markup_is_escaped_in_the_html_report(corrupt_run, request):
+    corruption, _, warehouse, _ = corrupt_run
+    if "script" not in corruption:
+        pytest.skip("this batch carries no markup")
+    request.applymarker(pytest.mark.xfail(strict=True, reason=MARKUP_BUG))
+    pages = [p.read_text(errors="replace") for p in (warehouse.parent / "validation").rglob(
+        "*.html")]
+    assert not [p for p in pages if SCRIPT in p]
+    assert any(html.escape(SCRIPT) in p or html.escape(SCRIPT, quote=False) in p
+               for p in pages), "the failing value is not in the report at all"
 
 
 def test_duplicated_articles_never_reach_the_marts(corrupt_run):
