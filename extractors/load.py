@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -108,6 +109,19 @@ def _arrow(table: RawTable, rows: list[dict]) -> pa.Table:
     return pa.table(data)
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All or nothing: a run's whole load is one transaction, so a crash mid-load leaves raw
+    as it was, never an article's enrichment status without its mentions and quotes."""
+    con.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 def load_rows(
     con: duckdb.DuckDBPyConnection, table_name: str, records: Iterable, run_id: str,
     replaces: Iterable[dict] = (),
@@ -115,7 +129,8 @@ def load_rows(
     """Replace-by-key bulk load of records (dataclasses or dicts) into raw.<table_name>.
 
     `replaces` names further keys whose old rows go even if the batch has none for them:
-    an article re-analysed to zero quotes must lose its old quotes.
+    an article re-analysed to zero quotes must lose its old quotes. Run it inside
+    transaction(con) so the delete and the insert land together.
     """
     table = RAW_TABLES[table_name]
     rows = [r if isinstance(r, dict) else dataclasses.asdict(r) for r in records]
@@ -134,7 +149,6 @@ def load_rows(
         key_sources += f" UNION SELECT {keys} FROM cleared"
     con.register("batch", batch)
     try:
-        con.execute("BEGIN")
         con.execute(f"DELETE FROM raw.{table.name} WHERE ({keys}) IN ({key_sources})")
         distinct = f"DISTINCT ON ({keys}) " if table.one_row_per_key else ""
         con.execute(
@@ -142,10 +156,6 @@ def load_rows(
             f"SELECT {distinct}{names}, ? FROM batch",
             [datetime.now(UTC)],
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     finally:
         con.unregister("batch")
         if cleared:

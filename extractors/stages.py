@@ -39,6 +39,7 @@ from extractors.load import (
     create_raw_tables,
     load_enrichments,
     load_stream,
+    transaction,
 )
 from extractors.records import (
     FetchRequest,
@@ -303,13 +304,15 @@ def load(ctx: RunContext) -> dict:
         # DuckDB would otherwise cache up to 80% of RAM: a big run's load must stay small.
         con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
         create_raw_tables(con)
-        counts = {
-            "discoveries": load_stream(con, "discoveries", rows("discovered"), ctx.run_id),
-            "fetches": load_stream(con, "fetches", rows("feeds", "fetches"), ctx.run_id),
-            "articles": load_stream(con, "articles", rows("articles"), ctx.run_id),
-        }
-        enrichments = stagefiles.read_jsonl(ctx.file("enrichments"))
-        return {**counts, **load_enrichments(con, enrichments, ctx.run_id)}
+        with transaction(con):
+            counts = {
+                "discoveries": load_stream(con, "discoveries", rows("discovered"), ctx.run_id),
+                "fetches": load_stream(con, "fetches", rows("feeds", "fetches"), ctx.run_id),
+                "articles": load_stream(con, "articles", rows("articles"), ctx.run_id),
+            }
+            enrichments = stagefiles.read_jsonl(ctx.file("enrichments"))
+            counts.update(load_enrichments(con, enrichments, ctx.run_id))
+        return counts
 
 
 def transform(ctx: RunContext, layer: str | None = None) -> dict:

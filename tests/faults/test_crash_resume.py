@@ -87,11 +87,8 @@ def test_kill_at_every_stage_then_rerun_equals_uninterrupted_run(
              duplicate_keys=0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "enrich skips article versions already in raw.enrichments, even from a run killed "
-    "before its mentions/quotes/sanctions loaded: those are then never loaded. Fix in "
-    "stages._enriched_versions (count only validated runs, as known_pages does) or make "
-    "load one transaction; then drop this xfail"))
+# Found by this suite: enrichment statuses used to commit before their mentions, quotes
+# and sanctions, so a kill between them lost those rows for good. Load is now one transaction.
 def test_kill_between_enrichments_and_mentions_loses_nothing(
         demo_sources_file, three_runs, tmp_path):
     warehouse = tmp_path / "news.duckdb"
