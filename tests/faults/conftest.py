@@ -47,8 +47,9 @@ SCENARIOS = {
                                     "row with a reason, discovered = fetched + skipped + failed "
                                     "+ unchanged"),
     "test_gate": ("4 Bad data stops at the gate",
-                  "emptied body, date in 2099, every article twice",
-                  "GX fails with a readable message, last good publication unchanged"),
+                  "emptied body (+ a `<script>` URL), date in 2099, every article twice",
+                  "GX (empty body) or dbt's tests (future date) stop the run with a "
+                  "readable message, no duplicates, last good publication unchanged"),
     "test_concurrency": ("5 Concurrency", "reader processes querying the published file "
                          "during 3 pipeline runs and 30 back-to-back publications",
                          "zero reader errors, each answer one complete publication"),
@@ -95,10 +96,18 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_sessionfinish(session):
-    if _outcomes:
-        RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS_FILE.write_text(json.dumps(
-            {"scenarios": SCENARIOS, "outcomes": _outcomes}, indent=1), encoding="utf-8")
+    """Merge this session's scenarios into the results file: a run of one module updates
+    its row of the table and leaves the others as last measured."""
+    if not _outcomes:
+        return
+    try:
+        outcomes = json.loads(RESULTS_FILE.read_text(encoding="utf-8"))["outcomes"]
+    except (OSError, ValueError, KeyError):
+        outcomes = {}
+    outcomes.update(_outcomes)
+    RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS_FILE.write_text(json.dumps({"scenarios": SCENARIOS, "outcomes": outcomes},
+                                       indent=1), encoding="utf-8")
 
 
 @pytest.fixture
