@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -290,8 +291,6 @@ def three_runs(demo_sources_file, tmp_path_factory) -> ThreeRuns:
 
 def copy_warehouse(source: Path, target_dir: Path) -> Path:
     """A copy of a warehouse folder (published, work, runs, archive) to run faults on."""
-    import shutil
-
     shutil.copytree(source.parent, target_dir, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns(".stop-*", ".barrier-*"))
     return target_dir / source.name

@@ -73,7 +73,8 @@ def hook_parse(barrier: Path) -> None:
 
 
 def hook_load(barrier: Path, table: str) -> None:
-    # Killed between two commits: the tables loaded before `table` are in, the rest not.
+    # Killed inside the raw load, with the tables before `table` already written (whether
+    # they survive depends on load's transactions: the point is that nothing is lost).
     import extractors.load as load
 
     original = load.load_rows

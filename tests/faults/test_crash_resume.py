@@ -56,7 +56,7 @@ def test_kill_at_every_stage_then_rerun_equals_uninterrupted_run(
     assert killed.result("fetch", first_source)["resumed_done"] >= FETCH_RECORDS_BEFORE_KILL - 1
     assert_one_final_fetch_per_url(warehouse, "crash-1", first_source)
 
-    # raw load: killed after raw.discoveries and raw.fetches committed, before articles.
+    # raw load: killed with raw.discoveries and raw.fetches written, articles not yet.
     run_and_kill(demo_sources_file, warehouse, "crash-2", "load:articles")
     # dbt build: frozen after its first model, then the worker and dbt are killed.
     run_and_kill(demo_sources_file, warehouse, "crash-3", "dbt")
