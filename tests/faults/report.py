@@ -30,6 +30,8 @@ def table(results: dict) -> str:
                        + f"{outcome['seconds']:.0f} s)")
             verdict += "".join(f"; {k} {v}" for k, v in outcome["measured"].items())
         rows.append(f"| {title} | {injected} | {asserted} | {verdict} |")
+    rows.append("\nSeconds are pytest's; the three demo runs shared by scenarios 1, 2, 4 and 5 "
+                "are counted under the first to use them. Regenerate: `make test-faults`.")
     return "\n".join(rows)
 
 

@@ -44,7 +44,8 @@ def test_the_run_fails_with_a_readable_message(corrupt_run, measured):
     assert run.stderr.startswith(headline) and reason in run.stderr
     assert "Traceback" not in run.stderr
     assert not any(s["stage"] == "publish" for s in run.stages)
-    measured(**{f"gate[{corruption}]": run.stderr.splitlines()[0][:60]})
+    gate = "GX" if headline.startswith("validation") else "dbt test"
+    measured(**{f"stopped[{corruption}]": f"{gate}: {run.stderr.splitlines()[0]}"})
 
 
 def test_readers_still_see_the_last_good_publication(corrupt_run):
