@@ -5,46 +5,17 @@ from __future__ import annotations
 import gzip
 from datetime import UTC, datetime
 
-import pytest
-from pytest_httpserver import HTTPServer
-
 from extractors import discover as discover_module
 from extractors.config import Source
 from extractors.discover import MAX_SITEMAP_DEPTH, discover_source, plan_fetches
 from extractors.fetch import HttpClient
 from extractors.records import DiscoveredUrl, KnownPage
+from tests import http_site
+from tests.http_site import base_url, local_source, paths
 
 XML = "application/xml"
 
-
-@pytest.fixture(scope="module")
-def server():
-    srv = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    srv.start()
-    yield srv
-    srv.clear()
-    srv.stop()
-
-
-@pytest.fixture
-def srv(server):
-    server.clear()
-    yield server
-    server.clear()
-
-
-def make_source(**overrides) -> Source:
-    settings = dict(
-        name="test",
-        allow_private_network=True,
-        crawl_delay=0.0,
-        timeout_connect=2.0,
-        timeout_read=2.0,
-        max_retries=0,
-        obey_robots=False,
-    )
-    settings.update(overrides)
-    return Source(**settings)
+local_server, srv = http_site.local_server, http_site.srv
 
 
 def discover(source: Source):
@@ -55,10 +26,6 @@ def discover(source: Source):
 def by_url(found: list[DiscoveredUrl]) -> dict[str, DiscoveredUrl]:
     assert len({d.url for d in found}) == len(found), "URLs must be unique"
     return {d.url: d for d in found}
-
-
-def paths(srv: HTTPServer) -> list[str]:
-    return [request.path for request, _ in srv.log]
 
 
 def urlset(*locs: str, extra: str = "") -> str:
@@ -99,12 +66,12 @@ def atom(base: str) -> str:
 
 
 def test_feeds_are_merged_into_one_record_per_url(srv):
-    base = srv.url_for("").rstrip("/")
+    base = base_url(srv)
     srv.expect_request("/rss.xml").respond_with_data(rss(base), content_type="application/rss+xml")
     srv.expect_request("/atom.xml").respond_with_data(
         atom(base), content_type="application/atom+xml"
     )
-    source = make_source(feeds=(f"{base}/rss.xml", f"{base}/atom.xml"))
+    source = local_source(feeds=(f"{base}/rss.xml", f"{base}/atom.xml"))
     found, records = discover(source)
     urls = by_url(found)
     assert set(urls) == {f"{base}/2026/05/01/one.html", f"{base}/2026/05/02/two.html"}
@@ -122,7 +89,7 @@ def test_feeds_are_merged_into_one_record_per_url(srv):
 
 
 def test_bad_and_dead_feeds_are_recorded_and_the_rest_continues(srv):
-    base = srv.url_for("").rstrip("/")
+    base = base_url(srv)
     srv.expect_request("/html-not-feed").respond_with_data(
         "<html><body>Nope</body></html>", content_type="text/xml"
     )
@@ -130,7 +97,7 @@ def test_bad_and_dead_feeds_are_recorded_and_the_rest_continues(srv):
     srv.expect_request("/dead").respond_with_data("", status=404)
     srv.expect_request("/rss.xml").respond_with_data(rss(base), content_type="application/rss+xml")
     feeds = ("/html-not-feed", "/garbage", "/dead", "/rss.xml")
-    found, records = discover(make_source(feeds=tuple(base + f for f in feeds)))
+    found, records = discover(local_source(feeds=tuple(base + f for f in feeds)))
     assert [d.url for d in found] == [f"{base}/2026/05/01/one.html"]
     assert [(r.status, r.error_class) for r in records] == [
         ("failed", "malformed_feed"),
@@ -141,7 +108,7 @@ def test_bad_and_dead_feeds_are_recorded_and_the_rest_continues(srv):
 
 
 def test_configured_urls_are_normalised_and_only_http(srv):
-    source = make_source(
+    source = local_source(
         urls=(
             "https://Example.com/a/?utm_source=x",
             "https://example.com/a",
@@ -160,7 +127,7 @@ def test_configured_urls_are_normalised_and_only_http(srv):
 
 
 def test_sitemap_index_recursion_with_gzip_child(srv):
-    base = srv.url_for("").rstrip("/")
+    base = base_url(srv)
     srv.expect_request("/index.xml").respond_with_data(
         sitemapindex(f"{base}/pages.xml", f"{base}/sub-index.xml"), content_type=XML
     )
@@ -174,7 +141,7 @@ def test_sitemap_index_recursion_with_gzip_child(srv):
         gzip.compress(urlset(f"{base}/p2", f"{base}/p3?utm_campaign=x").encode()),
         content_type="application/x-gzip",
     )
-    found, records = discover(make_source(sitemaps=(f"{base}/index.xml",)))
+    found, records = discover(local_source(sitemaps=(f"{base}/index.xml",)))
     urls = by_url(found)
     assert set(urls) == {f"{base}/p1", f"{base}/p2", f"{base}/p3"}
     assert urls[f"{base}/p1"].lastmod == "2026-04-30T11:00:00+00:00"
@@ -185,7 +152,7 @@ def test_sitemap_index_recursion_with_gzip_child(srv):
 
 
 def test_sitemap_depth_is_bounded(srv):
-    base = srv.url_for("").rstrip("/")
+    base = base_url(srv)
     for level in range(1, MAX_SITEMAP_DEPTH + 1):
         srv.expect_request(f"/level{level}.xml").respond_with_data(
             sitemapindex(f"{base}/level{level + 1}.xml"), content_type=XML
@@ -193,7 +160,7 @@ def test_sitemap_depth_is_bounded(srv):
     srv.expect_request(f"/level{MAX_SITEMAP_DEPTH + 1}.xml").respond_with_data(
         urlset(f"{base}/too-deep"), content_type=XML
     )
-    found, records = discover(make_source(sitemaps=(f"{base}/level1.xml",)))
+    found, records = discover(local_source(sitemaps=(f"{base}/level1.xml",)))
     assert found == []
     assert paths(srv) == [f"/level{n}.xml" for n in range(1, MAX_SITEMAP_DEPTH + 1)]
     last = records[-1]
@@ -205,7 +172,7 @@ def test_sitemap_depth_is_bounded(srv):
 
 
 def test_news_sitemap_gives_title_and_publication_date(srv):
-    base = srv.url_for("").rstrip("/")
+    base = base_url(srv)
     news = f"""<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
         xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
@@ -219,7 +186,7 @@ def test_news_sitemap_gives_title_and_publication_date(srv):
   </url>
 </urlset>"""
     srv.expect_request("/news-sitemap.xml").respond_with_data(news, content_type="text/xml")
-    found, _ = discover(make_source(sitemaps=(f"{base}/news-sitemap.xml",)))
+    found, _ = discover(local_source(sitemaps=(f"{base}/news-sitemap.xml",)))
     assert found == [
         DiscoveredUrl(
             source="test",
@@ -232,7 +199,7 @@ def test_news_sitemap_gives_title_and_publication_date(srv):
 
 
 def test_malformed_sitemap_is_recorded_and_others_continue(srv):
-    base = srv.url_for("").rstrip("/")
+    base = base_url(srv)
     srv.expect_request("/broken.xml").respond_with_data(
         '<?xml version="1.0"?><urlset><url><loc>http://x/</loc></url', content_type=XML
     )
@@ -241,7 +208,7 @@ def test_malformed_sitemap_is_recorded_and_others_continue(srv):
     )
     srv.expect_request("/good.xml").respond_with_data(urlset(f"{base}/ok"), content_type=XML)
     sitemaps = tuple(f"{base}/{n}" for n in ("broken.xml", "wrong-root.xml", "good.xml"))
-    found, records = discover(make_source(sitemaps=sitemaps))
+    found, records = discover(local_source(sitemaps=sitemaps))
     assert [d.url for d in found] == [f"{base}/ok"]
     assert [(r.status, r.error_class) for r in records] == [
         ("failed", "malformed_sitemap"),
@@ -251,43 +218,43 @@ def test_malformed_sitemap_is_recorded_and_others_continue(srv):
 
 
 def test_sitemap_entities_are_not_expanded(srv):
-    base = srv.url_for("").rstrip("/")
+    base = base_url(srv)
     evil = f"""<?xml version="1.0"?>
 <!DOCTYPE urlset [<!ENTITY xxe SYSTEM "file:///etc/passwd"><!ENTITY a "aaaaaaaaaa">
 <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 <url><loc>{base}/x&xxe;</loc></url><url><loc>{base}/y&b;</loc></url></urlset>"""
     srv.expect_request("/evil.xml").respond_with_data(evil, content_type=XML)
-    found, _ = discover(make_source(sitemaps=(f"{base}/evil.xml",)))
+    found, _ = discover(local_source(sitemaps=(f"{base}/evil.xml",)))
     assert all("root" not in d.url and "aaaa" not in d.url for d in found)
 
 
 def test_gzip_bomb_sitemap_is_refused(srv):
-    base = srv.url_for("").rstrip("/")
+    base = base_url(srv)
     bomb = gzip.compress(b"<" * 20_000_000, compresslevel=9)
     srv.expect_request("/bomb.xml.gz").respond_with_data(bomb, content_type="application/gzip")
-    found, records = discover(make_source(sitemaps=(f"{base}/bomb.xml.gz",), max_bytes=1_000_000))
+    found, records = discover(local_source(sitemaps=(f"{base}/bomb.xml.gz",), max_bytes=1_000_000))
     assert found == [] and records[-1].error_class == "too_large"
 
 
 def test_robots_sitemap_lines_are_ignored_by_default(srv):
-    base = srv.url_for("").rstrip("/")
+    base = base_url(srv)
     srv.expect_request("/robots.txt").respond_with_data(f"Sitemap: {base}/from-robots.xml\n")
     srv.expect_request("/rss.xml").respond_with_data(rss(base), content_type="application/rss+xml")
-    found, _ = discover(make_source(feeds=(f"{base}/rss.xml",), obey_robots=True))
+    found, _ = discover(local_source(feeds=(f"{base}/rss.xml",), obey_robots=True))
     assert [d.url for d in found] == [f"{base}/2026/05/01/one.html"]
     assert "/from-robots.xml" not in paths(srv)
 
 
 def test_robots_sitemap_lines_used_when_switched_on(srv, monkeypatch):
     monkeypatch.setattr(discover_module, "ROBOTS_SITEMAPS_WHEN_NONE_CONFIGURED", True)
-    base = srv.url_for("").rstrip("/")
+    base = base_url(srv)
     srv.expect_request("/robots.txt").respond_with_data(
         f"User-agent: *\nAllow: /\nSitemap: {base}/from-robots.xml\n", content_type="text/plain"
     )
     srv.expect_request("/rss.xml").respond_with_data(rss(base), content_type="application/rss+xml")
     srv.expect_request("/from-robots.xml").respond_with_data(urlset(f"{base}/r1"), content_type=XML)
-    found, records = discover(make_source(feeds=(f"{base}/rss.xml",), obey_robots=True))
+    found, records = discover(local_source(feeds=(f"{base}/rss.xml",), obey_robots=True))
     assert {d.url for d in found} == {f"{base}/2026/05/01/one.html", f"{base}/r1"}
     assert [r.url.removeprefix(base) for r in records] == [
         "/robots.txt",
@@ -298,9 +265,9 @@ def test_robots_sitemap_lines_used_when_switched_on(srv, monkeypatch):
 
 
 def test_robots_disallowed_feed_is_skipped(srv):
-    base = srv.url_for("").rstrip("/")
+    base = base_url(srv)
     srv.expect_request("/robots.txt").respond_with_data("User-agent: *\nDisallow: /feeds/\n")
-    source = make_source(
+    source = local_source(
         feeds=(f"{base}/feeds/rss.xml",), sitemaps=(f"{base}/s.xml",), obey_robots=True
     )
     srv.expect_request("/s.xml").respond_with_data(urlset(f"{base}/s1"), content_type=XML)
@@ -346,7 +313,7 @@ def test_plan_fetches_incremental_rules():
             "https://ex.com/newer-than-fetch", "2026-05-05T00:00:00+00:00", etag='"e2"'
         ),
     }
-    requests, unchanged = plan_fetches(make_source(), discovered, known, NOW)
+    requests, unchanged = plan_fetches(local_source(), discovered, known, NOW)
     assert [r.url for r in requests] == [
         "https://ex.com/new",
         "https://ex.com/updated",
@@ -367,7 +334,7 @@ def test_plan_fetches_refresh_after_hours():
         "https://ex.com/old": KnownPage("https://ex.com/old", "2026-05-09T00:00:00Z", etag='"o"'),
         "https://ex.com/recent": KnownPage("https://ex.com/recent", "2026-05-10T06:00:00Z"),
     }
-    requests, unchanged = plan_fetches(make_source(refresh_after_hours=24), discovered, known, NOW)
+    requests, unchanged = plan_fetches(local_source(refresh_after_hours=24), discovered, known, NOW)
     assert [(r.url, r.etag) for r in requests] == [("https://ex.com/old", '"o"')]
     assert [u.url for u in unchanged] == ["https://ex.com/recent"]
 
@@ -379,7 +346,7 @@ def test_plan_fetches_newest_first_and_capped():
         d("https://ex.com/d3", lastmod="2026-05-03T00:00:00Z"),
         d("https://ex.com/d2", published_at="2026-05-02T00:00:00+00:00"),
     ]
-    requests, unchanged = plan_fetches(make_source(max_articles=3), discovered, {}, NOW)
+    requests, unchanged = plan_fetches(local_source(max_articles=3), discovered, {}, NOW)
     assert [r.url for r in requests] == [
         "https://ex.com/d3",
         "https://ex.com/d2",

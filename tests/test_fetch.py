@@ -10,7 +10,6 @@ import time
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from extractors.archive import Archive, ArchiveError
@@ -19,51 +18,23 @@ from extractors.encoding import decode_html
 from extractors.fetch import CHUNK_BYTES, HttpClient, fetch_source
 from extractors.netguard import is_public_address
 from extractors.records import FetchRequest
+from tests import http_site
+from tests.http_site import local_source, paths
 
 HTML = b"<html><head><title>t</title></head><body><p>Hello</p></body></html>"
 HTML_TYPE = "text/html; charset=utf-8"
 FAST = 5.0  # seconds: any single test case here should be far quicker than this
 
-
-@pytest.fixture(scope="module")
-def server():
-    # Threaded, so a deliberately slow handler does not block the next request.
-    srv = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    srv.start()
-    yield srv
-    srv.clear()
-    srv.stop()
-
-
-@pytest.fixture
-def srv(server):
-    server.clear()
-    yield server
-    server.clear()
+local_server, srv = http_site.local_server, http_site.srv
 
 
 def make_source(**overrides) -> Source:
-    settings_ = dict(
-        name="test",
-        urls=("http://127.0.0.1/",),
-        allow_private_network=True,
-        crawl_delay=0.0,
-        timeout_connect=2.0,
-        timeout_read=2.0,
-        max_retries=2,
-        obey_robots=False,
-    )
-    settings_.update(overrides)
-    return Source(**settings_)
+    return local_source(**{"max_retries": 2, **overrides})
 
 
 def make_client(source: Source, **kw) -> HttpClient:
     kw = {"backoff_base": 0.01, "backoff_max": 0.05, "retry_after_cap": 2.0, **kw}
     return HttpClient(source, **kw)
-
-
-def paths(srv: HTTPServer) -> list[str]:
-    return [request.path for request, _ in srv.log]
 
 
 def serve_html(srv, path="/a", body=HTML, **kw):
