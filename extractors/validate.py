@@ -2,8 +2,10 @@
 
 The suites live in expectations/suites.py. DataFrames are read from the work database
 opened read-only (the GX SQL datasource does not work on DuckDB), the database is closed,
-then each table runs through a GX Checkpoint whose UpdateDataDocsAction keeps the HTML
-Data Docs current. Cross-table and row-count checks are computed in SQL. Finally the work
+then each table runs through a GX Checkpoint. Cross-table and row-count checks are computed
+in SQL. The HTML Data Docs are built once at the end, from stored results whose scraped values
+have been HTML-escaped first: GX prints failing values into the page as they are, and a page
+that carried `<script>` would run in the browser of whoever opens the report. Finally the work
 database is opened read-write once to record every result in audit.validation_runs (one row
 per expectation per run; re-validating a run replaces its rows).
 
@@ -13,6 +15,7 @@ import, so the Airflow DAG file stays light.
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import json
 import logging
@@ -189,7 +192,6 @@ def validate(work_db: Path, run_id: str, report_dir: Path) -> ValidationOutcome:
     os.environ.setdefault("GX_USAGE_STATS", "False")
     import great_expectations as gx  # ~6 s: imported here, not at module level
     import great_expectations.expectations as gxe
-    from great_expectations.checkpoint import UpdateDataDocsAction
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     suites_mod = load_suites()
@@ -239,13 +241,15 @@ def validate(work_db: Path, run_id: str, report_dir: Path) -> ValidationOutcome:
             gx.ValidationDefinition(name=key, data=batch_definition, suite=gx_suite))
         checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
             name=key, validation_definitions=[definition],
-            actions=[UpdateDataDocsAction(name="update_data_docs")],
             result_format={"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES},
         ))
         result = checkpoint.run(batch_parameters={"dataframe": df},
                                 run_id=None if not run_id else _gx_run_id(run_id))
-        for suite_result in result.run_results.values():
+        for result_key, suite_result in result.run_results.items():
             rows.extend(_gx_rows(suite.table, suite_result))
+            _escape_markup(suite_result)
+            context.validation_results_store.set(result_key, suite_result)
+    context.build_data_docs()
 
     rows.extend(sql_rows)
     validated_at = datetime.now(UTC)
@@ -268,6 +272,23 @@ def validate(work_db: Path, run_id: str, report_dir: Path) -> ValidationOutcome:
     log.info("validation of %s: %d checks, %d failed, %d warnings, %.1f s", run_id,
              len(rows), len(critical), len(warned), outcome.elapsed_s)
     return outcome
+
+
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return html.escape(value)
+    if isinstance(value, list | tuple):
+        return [_escaped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    return value
+
+
+def _escape_markup(suite_result) -> None:
+    """HTML-escape every value GX observed in the data (the Data Docs show them raw)."""
+    for r in suite_result.results:
+        if r.result:
+            r.result = _escaped(r.result)
 
 
 def _quiet_progress_bars(context) -> None:

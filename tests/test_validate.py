@@ -8,6 +8,7 @@ or grew beyond what the run loaded.
 
 from __future__ import annotations
 
+import html
 import shutil
 from datetime import UTC, datetime, timedelta
 
@@ -63,6 +64,10 @@ def test_results_recorded_and_docs_built(good, good_db):
         outcome.docs_path.parent.rglob("*marts__articles*"))
 
 
+SCRIPT = "<script>alert(1)</script>"
+SCRIPT_URL = f"javascript:{SCRIPT}"
+
+
 def test_bad_batch_fails_with_readable_messages(good, good_db, tmp_path):
     bad_db = tmp_path / "bad.duckdb"
     shutil.copy(good_db, bad_db)
@@ -70,6 +75,7 @@ def test_bad_batch_fails_with_readable_messages(good, good_db, tmp_path):
     empty = article("9999000000000009", A_V2, "hash-empty", run_id="bad-run",
                     fetched_at="2026-03-04T10:00:00+00:00", published_at=future)
     empty.body_text, empty.word_count, empty.paragraphs = "", 0, []
+    empty.url = SCRIPT_URL  # scraped markup in a failing value
     with connect(bad_db) as con:
         load_rows(con, "articles", [empty], "bad-run")
         # as dbt would build it into the mart; plus an old article duplicated
@@ -87,6 +93,8 @@ def test_bad_batch_fails_with_readable_messages(good, good_db, tmp_path):
     assert "raw.articles: expect_column_values_to_be_between(body_chars)" in text
     assert "raw.articles: expect_column_values_to_be_between(word_count)" in text
     assert "raw.articles: expect_column_values_to_be_between(published_hours_ahead)" in text
+    assert f"raw.articles: expect_column_values_to_match_regex(url) failed, observed 1 " \
+           f'unexpected, e.g. ["{SCRIPT_URL}"]' in text  # the audit keeps the value as scraped
     # row-level mart checks see this run's article ...
     assert "marts.articles: expect_column_values_to_be_between(word_count)" in text
     assert "marts.articles: expect_column_values_to_be_between(body_chars)" in text
@@ -100,6 +108,10 @@ def test_bad_batch_fails_with_readable_messages(good, good_db, tmp_path):
     assert ("marts.articles", "sql: key_unique") in failed
     no_rows = {r["table_name"] for r in outcome.results if r["expectation"] == "rows_this_run"}
     assert "marts.quotes" in no_rows and "marts.articles" not in no_rows  # no quotes this run
+    # the HTML report shows the value as text, never as markup a browser would run
+    pages = [p.read_text() for p in (tmp_path / "report").rglob("*.html")]
+    assert not [p for p in pages if SCRIPT in p]
+    assert any(html.escape(SCRIPT) in p for p in pages)
     # the earlier good run's rows are untouched; re-validating replaces, never duplicates
     assert audit_rows(bad_db, "run-1") == audit_rows(good_db, "run-1")
     again = validate(bad_db, "bad-run", tmp_path / "report")
