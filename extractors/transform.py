@@ -1,9 +1,10 @@
 """Run dbt (dbt_project/) against the work database, and read back what happened.
 
-dbt runs as a subprocess (the `dbt` executable beside this interpreter), so its ~3 s import
-and its logging stay out of the calling process. Results come from target/run_results.json
-(sources.json for `source freshness`), not from scraping the console: counts by status,
-and each failing node with its message.
+dbt runs as a subprocess, from its own virtualenv (.venv-dbt, built by `make setup` from
+requirements-dbt.lock): nothing here imports dbt, so dbt's dependency pins never constrain
+Airflow's, and its ~3 s import and its logging stay out of the calling process. Results
+come from target/run_results.json (sources.json for `source freshness`), not from scraping
+the console: counts by status, and each failing node with its message.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+DBT_VENV = PROJECT_DIR.parent / ".venv-dbt"
 TAIL_LINES = 40
 DEFAULT_TARGET = PROJECT_DIR / "target"
 
@@ -55,8 +56,14 @@ class DbtResult:
 
 
 def dbt_executable() -> str:
-    beside = Path(sys.executable).with_name("dbt")
-    return str(beside) if beside.exists() else "dbt"
+    """NEWS_DBT_EXECUTABLE if set (a worker image's dbt), else the checkout's .venv-dbt."""
+    configured = os.environ.get("NEWS_DBT_EXECUTABLE")
+    if configured:
+        return configured
+    own = DBT_VENV / "bin" / "dbt"
+    if not own.exists():
+        raise DbtError(f"no dbt at {own}: run `make setup`, or set NEWS_DBT_EXECUTABLE")
+    return str(own)
 
 
 def dbt_env(work_db: Path, target_dir: Path) -> dict[str, str]:

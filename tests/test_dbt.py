@@ -8,12 +8,16 @@ second batch + incremental build (rewrites only what changed) -> `--full-refresh
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from extractors import transform
 from extractors.load import EnrichmentStatus, create_raw_tables, load_rows
 from extractors.records import (
     DiscoveredUrl,
@@ -385,3 +389,24 @@ def test_docs_generate_documents_every_model_and_column(builds):
                for s in sources.values())
     assert "fetched_at" in sources["articles"]["loaded_at_field"]
     assert "fetched_at" in sources["fetches"]["loaded_at_field"]
+
+
+def test_dbt_runs_from_its_own_virtualenv_with_the_same_duckdb():
+    """dbt is out of the main venv, and its duckdb writes files the loader and GX can read
+    (a DuckDB 2.0 file is unreadable by 1.x, so the two venvs must pin one version)."""
+    dbt = Path(transform.dbt_executable())
+    assert dbt == transform.DBT_VENV / "bin" / "dbt"
+    assert importlib.util.find_spec("dbt") is None  # nothing in the main venv imports dbt
+    theirs = subprocess.run([str(dbt.with_name("python")), "-c",
+                             "import duckdb; print(duckdb.__version__)"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert theirs == duckdb.__version__
+
+
+def test_dbt_executable_is_configurable_and_missing_venv_says_what_to_do(monkeypatch, tmp_path):
+    monkeypatch.setenv("NEWS_DBT_EXECUTABLE", "/opt/dbt/bin/dbt")
+    assert transform.dbt_executable() == "/opt/dbt/bin/dbt"
+    monkeypatch.delenv("NEWS_DBT_EXECUTABLE")
+    monkeypatch.setattr(transform, "DBT_VENV", tmp_path / "no-venv")
+    with pytest.raises(DbtError, match="make setup"):
+        run_dbt(["build"], tmp_path / "work.duckdb", target_dir=tmp_path / "t")
