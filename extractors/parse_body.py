@@ -101,6 +101,7 @@ MIN_ALTS = 3
 RETRY_BELOW = 250  # characters: a stricter pass that found less than this is retried
 LINK_DENSITY_DROP = 0.5
 STRIP_KEEP_SHARE = 0.5  # a furniture-looking element holding this much article text stays
+QUOTE_BOX_SHARE = 0.8
 TABLE_CELL_TAGS = frozenset({"td", "th", "tr", "tbody", "thead", "tfoot"})
 KEEP_TAGS = frozenset({"body", "a", "article", "main"})  # never stripped for their class
 GOOD_PARA_LEN = 80  # a paragraph this long with few links is article text
@@ -111,14 +112,22 @@ GOOD_MIN_GAIN = 300
 LINK_BLOCK = 0.9  # a block that is (almost) all link text is navigation or a teaser
 # One-line paragraphs that are page furniture wherever they appear.
 BOILERPLATE_LINE_RE = re.compile(
-    r"^(advertisement|advertisment|sponsored|story continues below|continue reading|"
+    r"^(advert(isement|isment)?|sponsored|story continues below|continue reading|"
     r"read more|share( this( article| story)?)?|click here|scroll to continue|"
     r"(sign up|subscribe)( for| to)? .{0,40}newsletter.*|image:?|photo:?|"
-    r"this content is imported from .*|skip advert(isement)?|related:?|"
+    r"this content is imported from .*|skip advert(isement)?|"
+    r"related( news| stories| articles| posts| content| coverage)?:?|don'?t miss|"
+    # a teaser label and a headline: "Related: ...", "SEE MORE: ...", "Also: ..."
+    r"(related|see more|see also|read more|read also|also read|also|more|watch|don'?t miss)"
+    r"\s*:[^.]{0,150}[^.\s]|"
+    # text shown when scripts do not run: "This slideshow requires JavaScript."
+    r"[^.]{0,60}\brequires? javascript.{0,60}|(please )?enable javascript.{0,80}|"
+    r"\[(\w+)\b[^\]]{0,200}\].{0,200}\[/\w+\]|"  # an unrendered [button ...]...[/button]
     r"recommended( for you)?|most (read|popular)|follow us.*|(readers'? )?comments?|"
     r"leave a (comment|reply)|\d+ comments?|print( this( page| article)?)?|"
     r"email( this| a friend)?.*|"
     r"(copyright|©|\(c\))\s*©?\s*(19|20)\d\d\b.{0,150}|"  # "Copyright 2026 The Gazette. ..."
+    r"[^©]{0,150}©.{0,150}|"  # a short line with ©: a copyright notice or a photo credit
     r"(\[[^\]]{1,40}\]\s*){2,})\W*$",  # "[Print this story] [Email to a friend]"
     re.I,
 )
@@ -129,6 +138,12 @@ def one_line(text: str) -> str:
     characters (they never carry text); clearing them here, in the few strings kept, is
     cheaper than scanning the whole document for them."""
     return " ".join(CONTROL_RE.sub(" ", text).split())
+
+
+def is_block(name: str) -> bool:
+    """Block elements end a paragraph. Custom elements ('<hl-trusted-source>') display
+    inline, as browsers show every element they do not know."""
+    return name not in INLINE_TAGS and "-" not in name
 
 
 def attr_text(attrs: dict) -> str:
@@ -193,6 +208,7 @@ class Tree:
         self.own: list[int] = []  # length of the element's own (direct) text
         self.own_commas: list[int] = []
         self.in_link: list[bool] = []  # under an <a>: all its text is link text
+        self.block: list[bool] = []  # a block element: its text is a paragraph of its own
         self.unlikely: list[bool] = []  # class/id say page furniture
         self.weight: list[int] = []  # class/id weight
         self.index: dict[int, int] = {}
@@ -214,6 +230,7 @@ class Tree:
         tags, names, parent, own_len, own_commas = (self.tags, self.names, self.parent,
                                                     self.own, self.own_commas)
         in_link, unlikely, weight, index = self.in_link, self.unlikely, self.weight, self.index
+        block = self.block
         # (node, parent index, under a link, under a table: layout cells keep odd classes)
         # Only the cells themselves are exempt: a "comments" or "ads" table is still furniture.
         stack: list[tuple[Tag, int, bool, bool]] = [(root, -1, False, False)]
@@ -245,6 +262,7 @@ class Tree:
             names.append(name)
             parent.append(par)
             in_link.append(linked)
+            block.append(is_block(name))
             weight.append(w)
             unlikely.append(bad)
             own = com = 0
@@ -281,33 +299,43 @@ class Tree:
 
     def accumulate(self) -> None:
         """Subtree totals over the elements not excluded (children follow parents)."""
-        names, parent, in_link, excluded = self.names, self.parent, self.in_link, self.excluded
-        n = len(names)
+        parent, in_link, excluded, blocks = self.parent, self.in_link, self.excluded, self.block
+        names = self.names
+        n = len(blocks)
         total = self.own[:]
         commas = self.own_commas[:]
         links = [0] * n
         inline = total[:]
         good = [0] * n
+        quoted = [0] * n
         for i in range(n - 1, -1, -1):
             if excluded[i]:
                 continue
-            name = names[i]
             t = total[i]
             if in_link[i]:
                 links[i] = t
-            block = name not in INLINE_TAGS
+            block = blocks[i]
             if block and inline[i] >= GOOD_PARA_LEN and links[i] < GOOD_PARA_LINKS * t:
                 good[i] += inline[i]
+            if names[i] == "blockquote":
+                quoted[i] = t
             if i:
                 p = parent[i]
                 total[p] += t
                 links[p] += links[i]
                 good[p] += good[i]
+                quoted[p] += quoted[i]
                 if not block:
                     inline[p] += inline[i]
                     commas[p] += commas[i]
         self.total, self.commas, self.links, self.inline, self.good = (total, commas, links,
                                                                       inline, good)
+        self.quoted = quoted
+
+    def quote_box(self, i: int) -> bool:
+        """Mostly block-quote text: an embedded post or a quoted passage, whatever its
+        wrapper's class says ("social-media-embed"). Block quotes belong to the body."""
+        return self.quoted[i] >= QUOTE_BOX_SHARE * self.total[i] > 0
 
     def strip_unlikely(self) -> bool:
         """Exclude furniture-looking subtrees, unless one holds much of the article-like
@@ -316,7 +344,8 @@ class Tree:
         excluded, parent, unlikely, good = self.excluded, self.parent, self.unlikely, self.good
         changed = False
         for i in range(1, len(excluded)):
-            if excluded[parent[i]] or (unlikely[i] and (good[i] <= keep_above or not good[i])):
+            if excluded[parent[i]] or (unlikely[i] and (good[i] <= keep_above or not good[i])
+                                       and not self.quote_box(i)):
                 excluded[i] = True
                 changed = True
         if changed:
@@ -335,9 +364,9 @@ class Tree:
 def _score(tree: Tree) -> dict[int, float]:
     scores: dict[int, float] = {}
     names, parent, inline, commas = tree.names, tree.parent, tree.inline, tree.commas
-    excluded = tree.excluded
-    for i, name in enumerate(names):
-        if inline[i] < MIN_PARA_LEN or name in INLINE_TAGS or excluded[i]:
+    excluded, block = tree.excluded, tree.block
+    for i in range(len(names)):
+        if inline[i] < MIN_PARA_LEN or not block[i] or excluded[i]:
             continue
         s = 1 + commas[i] + min(inline[i] // 100, 3)
         # a block with its own text is a paragraph; its ancestors are the candidates
@@ -418,8 +447,7 @@ def _select(tree: Tree, scores: dict[int, float], top: int) -> list[int]:
         if s >= threshold:
             out.append(j)
             continue
-        if tree.tags[j].name == "p" or (tree.inline[j] >= MIN_PARA_LEN
-                                         and tree.tags[j].name not in INLINE_TAGS):
+        if tree.tags[j].name == "p" or (tree.inline[j] >= MIN_PARA_LEN and tree.block[j]):
             n, ld = tree.inline[j], tree.link_density(j)
             if n > 80 and ld < 0.25:
                 out.append(j)
@@ -432,8 +460,12 @@ def _drop_container(tree: Tree, scores: dict[int, float], i: int) -> bool:
     """Readability's conditional cleaning, reduced: link lists and hinted boxes go."""
     if tree.tags[i].name not in CONTAINER_TAGS:
         return False
+    if tree.quote_box(i):
+        return False
     w = tree.weight[i]
-    if w + scores.get(i, 0) < 0:
+    # A list's negative tag prior ranks candidates; alone it does not make a list of plain
+    # text items boilerplate (readability never scores list items, so never sees this).
+    if w + max(scores.get(i, 0), 0) < 0:
         return True
     if tree.commas[i] >= 10:
         return False
@@ -474,8 +506,7 @@ def emit_paragraphs(tree: Tree, scores: dict[int, float], roots: list[int],
         if name == "br":
             flush()
             continue
-        block = name not in INLINE_TAGS
-        if block:
+        if tree.block[i]:
             if name in BODY_SKIP_TAGS and i not in roots:
                 continue
             if i not in roots and (_drop_container(tree, scores, i) or (

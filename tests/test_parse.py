@@ -159,6 +159,30 @@ def test_br_separated_story_in_a_table_cell():
     assert_absent(a.body_text, ["Print", "Email", "Advertisement", "Copyright", "Posted"])
 
 
+def test_blog_post_keeps_lists_quotes_and_custom_elements():
+    """Plain lists, an embedded post in a "social" wrapper and an inline custom element are
+    article text; teaser, advert, script-only and credit lines are not."""
+    a = parse_fixture("blog_embeds.html", "https://notes.example.org/2026/06/03/ferries")
+    assert a.parse_status == "ok"
+    assert a.paragraphs == [
+        "The trial of two electric ferries on the river crossing ended three weeks early on "
+        "Monday, after the operator said the batteries could not last a full day in cold "
+        "weather.",
+        "Passengers were told on the morning ferry that the old diesel boats would return from "
+        "Tuesday, a decision the council called disappointing but necessary.",
+        "What the trial showed, according to the operator:",
+        "Charging took longer than planned", "Fewer crossings", "Quiet engines",
+        "The council's transport lead said the results were still useful 12 and that a second "
+        "trial with larger batteries could start next spring.",
+        "Back on the diesel ferry this morning. Louder, smellier, but it got us across on time.",
+        "— A commuter (@rivercommuter) June 2, 2026",
+        "What happens next",
+        "A report on the trial, including the passenger survey, will go to the transport "
+        "committee in September, when councillors are expected to decide on funding for a "
+        "second attempt.",
+    ]
+
+
 @pytest.mark.parametrize("title_tag", [
     "The Gazette :: Mill chimney to be saved",  # site first, a separator no rule knows
     "Mill chimney to be saved - News - The Gazette",
