@@ -46,9 +46,10 @@ MAX_STANDFIRST = 600
 MAX_BYLINES = 3
 PAGE_LINE_MAX = 120  # bylines, date lines and captions are short
 PAGE_LINE_HEAD = 4  # bylines and date lines sit at the top of the body
-DATE_LINE_RE = re.compile(r"^(posted|published|updated|first published|last updated|"
+DATE_LINE_RE = re.compile(r"^(posted|published|updated|first published|last updated|on\b|"
                           r"\w+day|\d{1,2}|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
                           re.I)
+CLOCK_END_RE = re.compile(r"\b[ap]\.m\.$", re.I)  # "... at 11:08 a.m.": not a sentence's end
 WORD_RE = re.compile(r"\w+")
 # Control characters, C1 codes and U+FFFD: a decoded binary file is full of them, HTML is not.
 BINARY_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
@@ -137,11 +138,11 @@ def _build(soup: BeautifulSoup, tree: Tree, html: str, url: str,
     art.extraction_method = method
 
     # --- metadata ---
-    bylines = [md.node_text(n) for n in hints.get("byline", [])[:MAX_BYLINES]]
-    art.authors = md.pick_authors(art_ld, meta, _itemprop_authors(tree),
-                                  bylines + body_bylines, art.site_name)
-    art.published_at, art.modified_at = _dates(tree, meta, art_ld, hints,
-                                               body_datelines + paragraphs[:3], url, html)
+    bylines = [md.node_text(n) for n in hints.get("byline", [])[:MAX_BYLINES]] + body_bylines
+    art.authors = md.pick_authors(art_ld, meta, _itemprop_authors(tree), bylines,
+                                  art.site_name)
+    art.published_at, art.modified_at = _dates(tree, meta, art_ld, hints, bylines,
+                                               body_datelines, paragraphs[:3], url, html)
     art.subtitle = _standfirst(hints, art_ld, meta, art.title)
     art.section = _section(art_ld, meta, art.site_name)
     art.tags = md.split_keywords(
@@ -186,7 +187,7 @@ def _strip_page_lines(paragraphs: list[str]) -> tuple[list[str], list[str], list
     for n, p in enumerate(paragraphs):
         short = len(p) <= PAGE_LINE_MAX
         if short and n < PAGE_LINE_HEAD:
-            if md.BY_PREFIX_RE.match(p) and not p.rstrip().endswith("."):
+            if md.BY_PREFIX_RE.match(p) and (not p.endswith(".") or CLOCK_END_RE.search(p)):
                 bylines.append(p)
                 continue
             if DATE_LINE_RE.match(p) and (visible_dates(p) != (None, None)
@@ -249,8 +250,9 @@ def _itemprop_authors(tree: Tree) -> list[str]:
     return out
 
 
-def _dates(tree: Tree, meta: dict, art_ld: dict | None, hints: dict, lines: list[str],
-           url: str, html: str) -> tuple[str | None, str | None]:
+def _dates(tree: Tree, meta: dict, art_ld: dict | None, hints: dict, bylines: list[str],
+           datelines: list[str], lines: list[str], url: str,
+           html: str) -> tuple[str | None, str | None]:
     item_dates: dict[str, list[str]] = {}
     for el in tree.itemprops:
         prop = str(el.get("itemprop") or "").lower()
@@ -259,15 +261,33 @@ def _dates(tree: Tree, meta: dict, art_ld: dict | None, hints: dict, lines: list
             item_dates.setdefault("datepublished" if prop == "datecreated" else prop,
                                   []).append(value)
     published, modified = md.dates_from(art_ld, meta, item_dates, tree.times)
-    if not published or not modified:
-        found = [md.node_text(n) for n in hints.get("dateline", [])[:10]]
-        found += [md.node_text(n) for n in hints.get("byline", [])[:MAX_BYLINES]]
-        vis_pub, vis_mod = visible_dates("\n".join(found + lines))
-        published, modified = published or vis_pub, modified or vis_mod
+    # A date-only value (midnight) is read as well from the page, which may show the time.
+    if not published or not modified or _is_midnight(published):
+        shown = [md.node_text(n) for n in hints.get("dateline", [])[:10]]
+        vis_pub, vis_mod = visible_dates("\n".join(shown + bylines + datelines + lines))
+        if not vis_pub:  # a bare date line, or a byline's "... on Monday, May 11, 2026"
+            bare = datelines + shown + [md.byline_date(b) for b in bylines]
+            vis_pub = next((d for d in (to_iso(t, fuzzy=False) for t in bare
+                                        if t and len(t) <= PAGE_LINE_MAX) if d), None)
+        published = _more_precise(published, vis_pub)
+        modified = modified or vis_mod
     published = published or url_date(url)
     if not published:
         published = _htmldate(html)
     return published, modified
+
+
+def _is_midnight(iso: str) -> bool:
+    return iso[10:19] == "T00:00:00"
+
+
+def _more_precise(structured: str | None, shown: str | None) -> str | None:
+    """The structured date, unless it is a bare day and the page shows that day's time."""
+    if not structured or not shown:
+        return structured or shown
+    if _is_midnight(structured) and not _is_midnight(shown) and shown[:10] == structured[:10]:
+        return shown
+    return structured
 
 
 def _htmldate(html: str) -> str | None:

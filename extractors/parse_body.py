@@ -113,10 +113,15 @@ LINK_BLOCK = 0.9  # a block that is (almost) all link text is navigation or a te
 # One-line paragraphs that are page furniture wherever they appear.
 BOILERPLATE_LINE_RE = re.compile(
     r"^(advert(isement|isment)?|sponsored|story continues below|continue reading|"
+    # the same label in other languages
+    r"anzeige|werbung|publicidad|publicité|pubblicità|publicidade|reklama|реклама|iklan|"
+    r"advertentie|annonse|mainos|広告|광고|"
+    r"\d+ of \d+|"  # a gallery's "1 of 6"
     r"read more|share( this( article| story)?)?|click here|scroll to continue|"
     r"(sign up|subscribe)( for| to)? .{0,40}newsletter.*|image:?|photo:?|"
     r"this content is imported from .*|skip advert(isement)?|"
     r"related( news| stories| articles| posts| content| coverage)?:?|don'?t miss|"
+    r"related\b[^.]{0,60}:|"  # a label for the links below: "Related coverage from X:"
     # a teaser label and a headline: "Related: ...", "SEE MORE: ...", "Also: ..."
     r"(related|see more|see also|read more|read also|also read|also|more|watch|don'?t miss)"
     r"\s*:[^.]{0,150}[^.\s]|"

@@ -31,7 +31,10 @@ VISIBLE_DATE_RE = re.compile(
     r"(?=\s*(?:$|\||\n|,\s*(?:updated|posted)|\s{2}))",
     re.I,
 )
-URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/-]([01]?\d)[/-]([0-3]?\d)(?:/|-|$|\.)")
+URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/-]([01]?\d|[a-z]{3})[/-]([0-3]?\d)(?:/|-|$|\.)",
+                         re.I)
+MONTHS = {m: n for n, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
+                                      "sep", "oct", "nov", "dec"), 1)}
 URL_YM_RE = re.compile(r"/((?:19|20)\d{2})/([01]\d)/")
 
 
@@ -94,10 +97,12 @@ def visible_dates(text: str) -> tuple[str | None, str | None]:
 
 
 def url_date(url: str) -> str | None:
-    """A /2026/05/12/ style date in the URL path (a day, not a time: midnight UTC)."""
+    """A /2026/05/12/ or /2026/may/12/ date in the URL path (a day: midnight UTC)."""
     m = URL_DATE_RE.search(url or "")
     if m:
-        y, mo, d = (int(g) for g in m.groups())
+        year, month, day = m.groups()
+        month = MONTHS.get(month.lower(), 0) if month.isalpha() else int(month)
+        y, mo, d = int(year), month, int(day)
         try:
             return datetime(y, mo, d, tzinfo=UTC).isoformat()
         except ValueError:

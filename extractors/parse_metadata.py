@@ -43,9 +43,13 @@ NON_PERSON_RE = re.compile(
     re.I,
 )
 BY_PREFIX_RE = re.compile(r"^\s*(?:written\s+|posted\s+|reported\s+)?by(?:[:\s]+|$)", re.I)
-# What follows a name in a byline: " | Site", " - 5 min read", "Updated ...".
-BYLINE_TAIL_RE = re.compile(r"\s+[|–—]\s+|\s+-\s+|\bupdated\b|\bpublished\b|\bposted\b",
-                            re.I)
+# What follows a name in a byline: " | Site", " - 5 min read", "Updated ...", " on Monday, ...".
+BYLINE_DATE_RE = re.compile(
+    r"\s+on\s+(?=\d|(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|"
+    r"nov|dec)[a-z]*\b)", re.I)
+BYLINE_TAIL_RE = re.compile(
+    r"\s+[|–—]\s+|\s+-\s+|\bupdated\b|\bpublished\b|\bposted\b|" + BYLINE_DATE_RE.pattern,
+    re.I)
 # Lists of names. "und", "et", "y", "e" only in lower case: "Sarah E. Needleman" is one name.
 AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|&|\b(?i:and)\b|\b(?:und|et|y|e)\b(?!\.))\s*")
 # "Needleman, Sarah": surname first, as library-style metadata writes it.
@@ -282,6 +286,12 @@ def clean_authors(raw: list[str], site_name: str | None) -> list[str]:
                 seen.add(name.lower())
                 out.append(name)
     return out
+
+
+def byline_date(byline: str) -> str | None:
+    """'By Jo Ng on Monday, May 11, 2026 at 9:05 a.m.' -> 'Monday, May 11, 2026 at 9:05 a.m.'"""
+    m = BYLINE_DATE_RE.search(byline)
+    return byline[m.end():] if m else None
 
 
 def squash(text: str | None) -> str:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from extractors.evaluate_parser import aggregate, evaluate, main, score_page
 from extractors.parse import MAX_HTML_CHARS, content_hash, parse_article
+from extractors.parse_body import BOILERPLATE_LINE_RE
 from extractors.parse_dates import to_iso, url_date
 from extractors.parse_metadata import clean_authors
 from extractors.records import ParsedArticle
@@ -183,6 +184,19 @@ def test_blog_post_keeps_lists_quotes_and_custom_elements():
     ]
 
 
+@pytest.mark.parametrize(("line", "furniture"), [
+    ("Iklan", True), ("Anzeige", True), ("3 of 12", True),
+    ("Related coverage from Money Matters:", True), ("Read more: Ferry fares rise again", True),
+    ("Please enable JavaScript to view the comments.", True),
+    ("More information: J. Ng et al. Tides and ferries, 2026.", False),
+    ("Also, the council will meet again in July.", False),
+    ("More than 2,500 people signed the petition.", False),
+    ("[1] Harbour survey, 2026.", False),
+])
+def test_boilerplate_lines(line, furniture):
+    assert bool(BOILERPLATE_LINE_RE.match(line)) == furniture
+
+
 @pytest.mark.parametrize("title_tag", [
     "The Gazette :: Mill chimney to be saved",  # site first, a separator no rule knows
     "Mill chimney to be saved - News - The Gazette",
@@ -278,6 +292,8 @@ def test_double_escaped_metadata_is_decoded():
     (["Troy L. Smith", "Cleveland.com"], "cleveland", ["Troy L. Smith"]),
     (["Staff Reports -", "Detroit News wire services", "European Space Agency", "By"], None, []),
     (["The Coastal Ledger", "https://example.com/me", "jo@example.com"], "The Coastal Ledger", []),
+    (["By Jo Ng , Ann Lee on Monday, May 11th, 2026 at 9:05 a.m."], None, ["Jo Ng", "Ann Lee"]),
+    (["By Sam Monday"], None, ["Sam Monday"]),  # " on <date>" ends a byline, a name does not
 ])
 def test_authors_are_people(raw, site, expected):
     assert clean_authors(raw, site) == expected
@@ -299,7 +315,37 @@ def test_dates_normalised_with_time_zone(value, expected):
 
 def test_date_from_url_path():
     assert url_date("https://example.com/news/2026/05/12/story") == "2026-05-12T00:00:00+00:00"
+    assert url_date("https://example.com/news/2026/may/12/story") == "2026-05-12T00:00:00+00:00"
     assert url_date("https://example.com/news/story-2026") is None
+    assert url_date("https://example.com/2026/abc/12/") is None
+
+
+def dated_page(head: str, top: str) -> str:
+    return (f"<html><head><title>Ferry fares rise</title>{head}</head><body><article>"
+            f"<h1>Ferry fares rise</h1>{top}"
+            + "<p>Fares on the island ferry will rise by ten percent from July, the operator "
+            "said, blaming the cost of fuel and repairs to the pier.</p>" * 4
+            + "</article></body></html>")
+
+
+def test_byline_date_line_gives_date_and_is_not_body():
+    html = dated_page("", "<p>By Jo Ng , Ann Lee on Monday, May 11th, 2026 at 9:05 a.m.</p>")
+    a = parse_article(html, "https://example.com/ferry-fares")
+    assert a.authors == ["Jo Ng", "Ann Lee"]
+    assert a.published_at == "2026-05-11T09:05:00+00:00"
+    assert a.paragraphs[0].startswith("Fares on the island ferry")
+
+
+def test_shown_time_refines_a_date_only_structured_date():
+    ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Ferry '
+          'fares rise", "datePublished": "May 11, 2026"}</script>')
+    a = parse_article(dated_page(ld, "<p>on May 11, 2026, 6:21 AM EDT</p>"),
+                      "https://example.com/ferry-fares")
+    assert a.published_at == "2026-05-11T06:21:00-04:00"
+    assert a.paragraphs[0].startswith("Fares on the island ferry")  # the date line is not body
+    other_day = parse_article(dated_page(ld, "<p>on May 12, 2026, 6:21 AM EDT</p>"),
+                              "https://example.com/ferry-fares")
+    assert other_day.published_at == "2026-05-11T00:00:00+00:00"  # structured data wins
 
 
 # --- bad input -----------------------------------------------------------------------
