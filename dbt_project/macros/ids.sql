@@ -35,3 +35,22 @@
         else {{ preferred | length + 1 }}
     end
 {%- endmacro %}
+
+{#- Candidate entities for a free-text name on each row of `rows` (a CTE keyed by
+    article_id and `index_column`), through the `lookup` CTE (int_entity_lookup); the
+    caller keeps match_rank = 1, the first by `preference` (an order-by expression). -#}
+{% macro entity_matches(rows, index_column, name_column, preference) -%}
+    select
+        {{ rows }}.article_id,
+        {{ rows }}.{{ index_column }},
+        lookup.entity_id,
+        lookup.name,
+        row_number() over (
+            partition by {{ rows }}.article_id, {{ rows }}.{{ index_column }}
+            order by {{ preference }}
+        ) as match_rank
+
+    from {{ rows }}
+    inner join lookup
+        on lookup.name_key = {{ name_key(rows ~ '.' ~ name_column) }}
+{%- endmacro %}

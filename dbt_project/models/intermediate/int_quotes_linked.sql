@@ -33,19 +33,8 @@ current_quotes as (
 
 speaker_matches as (
 
-    select
-        current_quotes.article_id,
-        current_quotes.quote_index,
-        lookup.entity_id,
-        lookup.name,
-        row_number() over (
-            partition by current_quotes.article_id, current_quotes.quote_index
-            order by {{ type_preference('lookup.entity_type', ["'person'", "'organization'", "'group'"]) }}
-        ) as match_rank
-
-    from current_quotes
-    inner join lookup
-        on lookup.name_key = {{ name_key('current_quotes.speaker_name') }}
+    {{ entity_matches('current_quotes', 'quote_index', 'speaker_name',
+                      type_preference('lookup.entity_type', ["'person'", "'organization'", "'group'"])) }}
 
 ),
 

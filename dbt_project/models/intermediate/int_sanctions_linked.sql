@@ -64,39 +64,16 @@ one_row_per_target as (
 
 authority_matches as (
 
-    select
-        one_row_per_target.article_id,
-        one_row_per_target.sanction_index,
-        lookup.entity_id,
-        lookup.name,
-        row_number() over (
-            partition by one_row_per_target.article_id, one_row_per_target.sanction_index
-            order by {{ type_preference('lookup.entity_type', ["'organization'", "'location'", "'group'"]) }}
-        ) as match_rank
-
-    from one_row_per_target
-    inner join lookup
-        on lookup.name_key = {{ name_key('one_row_per_target.authority_name') }}
+    {{ entity_matches('one_row_per_target', 'sanction_index', 'authority_name',
+                      type_preference('lookup.entity_type', ["'organization'", "'location'", "'group'"])) }}
 
 ),
 
 target_matches as (
 
-    select
-        one_row_per_target.article_id,
-        one_row_per_target.sanction_index,
-        lookup.entity_id,
-        lookup.name,
-        row_number() over (
-            partition by one_row_per_target.article_id, one_row_per_target.sanction_index
-            order by
-                case when lookup.entity_type = one_row_per_target.target_type then 0 else 1 end,
-                {{ type_preference('lookup.entity_type', ["'person'", "'organization'", "'group'"]) }}
-        ) as match_rank
-
-    from one_row_per_target
-    inner join lookup
-        on lookup.name_key = {{ name_key('one_row_per_target.target_name') }}
+    {{ entity_matches('one_row_per_target', 'sanction_index', 'target_name',
+                      'case when lookup.entity_type = one_row_per_target.target_type then 0 else 1 end, '
+                      ~ type_preference('lookup.entity_type', ["'person'", "'organization'", "'group'"])) }}
 
 ),
 

@@ -21,26 +21,10 @@ latest as (
 
 {% if is_incremental() %}
 
-stored as (
-
-    select article_id, content_hash, syndicated_from_article_id from {{ this }}
-
-),
-
 to_rebuild as (
 
-    select article_id from latest
-    where {{ loaded_since_last_build() }}
-
-    union
-
-    select latest.article_id
-    from latest
-    left join stored
-        on stored.article_id = latest.article_id
-    where stored.article_id is null
-        or stored.content_hash is distinct from latest.content_hash
-        or stored.syndicated_from_article_id is distinct from latest.syndicated_from_article_id
+    {{ articles_to_rebuild('latest', 'article_id',
+                           ['content_hash', 'syndicated_from_article_id']) }}
 
 ),
 

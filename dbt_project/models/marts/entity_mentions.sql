@@ -66,18 +66,7 @@ current_mentions as (
 
 to_rebuild as (
 
-    select article_id from current_mentions
-    where {{ loaded_since_last_build() }}
-
-    union
-
-    select current_mentions.article_id
-    from current_mentions
-    left join {{ this }} as stored
-        on stored.mention_id = current_mentions.mention_id
-    where stored.mention_id is null
-        or stored.content_hash <> current_mentions.content_hash
-        or stored.entity_id <> current_mentions.entity_id
+    {{ articles_to_rebuild('current_mentions', 'mention_id', ['content_hash', 'entity_id']) }}
 
 ),
 

@@ -55,19 +55,8 @@ current_quotes as (
 
 to_rebuild as (
 
-    select article_id from current_quotes
-    where {{ loaded_since_last_build() }}
-
-    union
-
-    select current_quotes.article_id
-    from current_quotes
-    left join {{ this }} as stored
-        on stored.quote_id = current_quotes.quote_id
-    where stored.quote_id is null
-        or stored.content_hash <> current_quotes.content_hash
-        or stored.speaker_entity_id is distinct from current_quotes.speaker_entity_id
-        or stored.speaker_name is distinct from current_quotes.speaker_name
+    {{ articles_to_rebuild('current_quotes', 'quote_id',
+                           ['content_hash', 'speaker_entity_id', 'speaker_name']) }}
 
 ),
 

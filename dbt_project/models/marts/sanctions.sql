@@ -62,20 +62,9 @@ current_sanctions as (
 
 to_rebuild as (
 
-    select article_id from current_sanctions
-    where {{ loaded_since_last_build() }}
-
-    union
-
-    select current_sanctions.article_id
-    from current_sanctions
-    left join {{ this }} as stored
-        on stored.sanction_id = current_sanctions.sanction_id
-    where stored.sanction_id is null
-        or stored.content_hash <> current_sanctions.content_hash
-        or stored.authority_entity_id is distinct from current_sanctions.authority_entity_id
-        or stored.target_entity_id is distinct from current_sanctions.target_entity_id
-        or stored.published_at is distinct from current_sanctions.published_at
+    {{ articles_to_rebuild('current_sanctions', 'sanction_id',
+                           ['content_hash', 'authority_entity_id', 'target_entity_id',
+                            'published_at']) }}
 
 ),
 
