@@ -16,8 +16,8 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
@@ -47,6 +47,9 @@ BODY_TIME_READ_TIMEOUTS = 4
 RETRY_AFTER_CAP = 60.0
 BACKOFF_BASE = 1.0
 BACKOFF_MAX = 30.0
+# fetch_source queues this many URLs per worker thread: enough that no worker waits for
+# work, few enough that a run's memory does not grow with its number of URLs.
+IN_FLIGHT_PER_WORKER = 2
 DRAIN_LIMIT = 64 * 1024  # small error/redirect bodies are read so the connection is reused
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
@@ -535,7 +538,7 @@ def _failure(
 
 def fetch_source(
     source: Source,
-    requests: list[FetchRequest],
+    requests: Iterable[FetchRequest],
     run_id: str,
     archive: Archive,
     on_record: Callable[[FetchRecord], None],
@@ -548,10 +551,12 @@ def fetch_source(
     as soon as each URL is finished (all its attempts), so it need not be thread-safe and
     a crash loses at most the URLs in flight. Per-URL problems never raise; an exception
     from on_record itself does (the caller's sink is broken), after in-flight URLs finish.
+    requests is consumed lazily, a few per worker ahead, so memory does not grow with it.
     Returns {"requested": n, "by_status": {...}, "by_error_class": {...}} over all records.
     """
     own_client = client is None
     client = client or HttpClient(source)
+    workers = max(1, max_workers)
     lock = threading.Lock()
     by_status: Counter[str] = Counter()
     by_error: Counter[str] = Counter()
@@ -585,20 +590,36 @@ def fetch_source(
             ]
         emit(records)
 
-    unique: list[FetchRequest] = []
-    seen: set[str] = set()
-    for request in requests:
-        if request.url in seen:
-            emit([_failure(source, run_id, request.url, "duplicate", "requested twice", "skipped")])
-            continue
-        seen.add(request.url)
-        unique.append(request)
-    try:
-        with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
-            futures = [pool.submit(work, request) for request in unique]
-            try:
-                for future in as_completed(futures):
+    def run(pool: ThreadPoolExecutor) -> int:
+        """Submit every request, keeping a bounded number in flight; returns how many."""
+        requested = 0
+        seen: set[str] = set()
+        in_flight: set[Future] = set()
+        for request in requests:
+            requested += 1
+            if request.url in seen:
+                emit(
+                    [
+                        _failure(
+                            source, run_id, request.url, "duplicate", "requested twice", "skipped"
+                        )
+                    ]
+                )
+                continue
+            seen.add(request.url)
+            if len(in_flight) >= IN_FLIGHT_PER_WORKER * workers:
+                finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in finished:
                     future.result()
+            in_flight.add(pool.submit(work, request))
+        for future in as_completed(in_flight):
+            future.result()
+        return requested
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            try:
+                requested = run(pool)
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)  # do not start more URLs
                 raise
@@ -606,7 +627,7 @@ def fetch_source(
         if own_client:
             client.close()
     return {
-        "requested": len(requests),
+        "requested": requested,
         "by_status": dict(by_status),
         "by_error_class": dict(by_error),
     }

@@ -198,6 +198,18 @@ def test_news_sitemap_gives_title_and_publication_date(srv):
     ]
 
 
+def test_plain_url_list_document(srv):
+    base = base_url(srv)
+    listing = f"{base}/list-1?utm_source=txt\n\n  {base}/list-2  \n{base}/list-1\n"
+    srv.expect_request("/urls.txt").respond_with_data(listing, content_type="text/plain")
+    found, records = discover(local_source(sitemaps=(f"{base}/urls.txt",)))
+    assert [(d.url, d.discovered_via) for d in found] == [
+        (f"{base}/list-1", f"{base}/urls.txt"),
+        (f"{base}/list-2", f"{base}/urls.txt"),
+    ]
+    assert [(r.status, r.is_feed) for r in records] == [("ok", True)]
+
+
 def test_malformed_sitemap_is_recorded_and_others_continue(srv):
     base = base_url(srv)
     srv.expect_request("/broken.xml").respond_with_data(

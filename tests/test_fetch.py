@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import email.utils
 import gzip
 import hashlib
+import re
+import socket
 import threading
 import time
 
@@ -15,7 +18,7 @@ from werkzeug import Request, Response
 from extractors.archive import Archive, ArchiveError
 from extractors.config import Source
 from extractors.encoding import decode_html
-from extractors.fetch import CHUNK_BYTES, HttpClient, fetch_source
+from extractors.fetch import CHUNK_BYTES, IN_FLIGHT_PER_WORKER, HttpClient, fetch_source
 from extractors.netguard import is_public_address
 from extractors.records import FetchRequest
 from tests import http_site
@@ -26,6 +29,7 @@ HTML_TYPE = "text/html; charset=utf-8"
 FAST = 5.0  # seconds: any single test case here should be far quicker than this
 
 local_server, srv = http_site.local_server, http_site.srv
+keep_alive_site = http_site.keep_alive_site
 
 
 def make_source(**overrides) -> Source:
@@ -52,7 +56,7 @@ def test_ok_page_records_headers_and_identifies_itself(srv):
         return Response(HTML, content_type=HTML_TYPE, headers={"ETag": '"v1"'})
 
     srv.expect_request("/a").respond_with_handler(handler)
-    source = make_source()
+    source = make_source(user_agent="acme-news-bot/2.0 (+https://acme.example/bot)")
     with make_client(source) as client:
         result = client.get(srv.url_for("/a"), run_id="r1")
     rec = result.record
@@ -60,7 +64,7 @@ def test_ok_page_records_headers_and_identifies_itself(srv):
     assert (rec.content_type, rec.charset, rec.etag) == ("text/html", "utf-8", '"v1"')
     assert rec.bytes == len(HTML) and result.body == HTML
     assert rec.run_id == "r1" and rec.source == "test" and not rec.is_feed
-    assert seen["ua"] == source.user_agent
+    assert seen["ua"] == "acme-news-bot/2.0 (+https://acme.example/bot)"
 
 
 def test_pdf_is_skipped_as_not_html(srv):
@@ -103,16 +107,33 @@ def test_persistent_server_error_gives_up_after_max_retries(srv):
     assert result.record.error_class == "http_503"
 
 
-def test_429_waits_for_retry_after(srv):
+def test_408_request_timeout_is_retried(srv):
+    srv.expect_oneshot_request("/late").respond_with_data("", status=408)
+    serve_html(srv, "/late")
+    with make_client(make_source()) as client:
+        result = client.get(srv.url_for("/late"))
+    assert [(r.status, r.http_status) for r in result.records] == [("retrying", 408), ("ok", 200)]
+
+
+def _http_date_in(seconds: float) -> str:
+    return email.utils.formatdate(time.time() + seconds, usegmt=True)
+
+
+@pytest.mark.parametrize(
+    "code,retry_after",
+    [(429, lambda: "1"), (503, lambda: "2"), (503, lambda: _http_date_in(2))],
+)
+def test_429_and_503_wait_for_retry_after(srv, code, retry_after):
     srv.expect_oneshot_request("/busy").respond_with_data(
-        "slow down", status=429, headers={"Retry-After": "1"}
+        "slow down", status=code, headers={"Retry-After": retry_after()}
     )
     serve_html(srv, "/busy")
     started = time.monotonic()
+    # Backoff alone would retry after at most 0.05 s: only Retry-After explains the wait.
     with make_client(make_source()) as client:
         result = client.get(srv.url_for("/busy"))
     elapsed = time.monotonic() - started
-    assert [(r.status, r.http_status) for r in result.records] == [("retrying", 429), ("ok", 200)]
+    assert [(r.status, r.http_status) for r in result.records] == [("retrying", code), ("ok", 200)]
     assert 0.9 <= elapsed < FAST
 
 
@@ -147,6 +168,19 @@ def test_trickling_body_is_cut_off_by_the_total_budget(srv):
         result = client.get(srv.url_for("/drip"))
     assert (result.record.status, result.record.error_class) == ("failed", "timeout")
     assert time.monotonic() - started < 3.0  # budget: 4 x 0.3 s, not the 10 s the body takes
+
+
+def test_refused_connection_is_retried_then_recorded():
+    with socket.socket() as probe:  # a port nothing listens on once this closes
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with make_client(make_source(max_retries=1)) as client:
+        result = client.get(f"http://127.0.0.1:{port}/a")
+    assert [(r.status, r.error_class) for r in result.records] == [
+        ("retrying", "connection_error"),
+        ("failed", "connection_error"),
+    ]
+    assert "refused" in result.record.error_message.lower()
 
 
 def test_conditional_get_304_is_not_modified(srv):
@@ -428,6 +462,63 @@ def test_source_crawl_delay_and_concurrency_under_threads(srv, tmp_path):
     assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.14
 
 
+def test_connections_are_reused(keep_alive_site):
+    site = keep_alive_site
+    page = (200, {"Content-Type": HTML_TYPE}, HTML)
+    site.pages.update(
+        {
+            "/c1": page,
+            "/c2": page,
+            "/c3": page,
+            "/c-missing": (404, {}, b"gone"),
+            "/c-move": (301, {"Location": "/c3"}, b"moved"),
+        }
+    )
+    with make_client(make_source()) as client:
+        results = [client.get(site.url_for(p)) for p in ("/c1", "/c-missing", "/c2", "/c-move")]
+    assert [r.record.status for r in results] == ["ok", "failed", "ok", "ok"]
+    # One TCP connection for all of it: error and redirect bodies are drained, not dropped.
+    assert [path for _, path in site.requests] == ["/c1", "/c-missing", "/c2", "/c-move", "/c3"]
+    assert len({port for port, _ in site.requests}) == 1
+
+
+def test_hosts_are_fetched_concurrently_each_within_its_own_limit(srv, tmp_path):
+    # 127.0.0.1 and localhost are one server but two hosts to the crawler: two gates.
+    lock = threading.Lock()
+    active: dict[str, list[int]] = {}  # host -> [now, max]
+    overall = [0, 0]
+
+    def handler(request: Request) -> Response:
+        host = request.host.split(":")[0]
+        with lock:
+            counts = active.setdefault(host, [0, 0])
+            counts[0] += 1
+            counts[1] = max(counts)
+            overall[0] += 1
+            overall[1] = max(overall)
+        time.sleep(0.2)
+        with lock:
+            counts[0] -= 1
+            overall[0] -= 1
+        return Response(HTML, content_type=HTML_TYPE)
+
+    for i in range(3):
+        srv.expect_request(f"/h{i}").respond_with_handler(handler)
+    requests = [
+        FetchRequest("test", f"http://{host}:{srv.port}/h{i}")
+        for i in range(3)
+        for host in ("127.0.0.1", "localhost")
+    ]
+    started = time.monotonic()
+    counts = fetch_source(
+        make_source(max_concurrency=1), requests, "r", Archive(str(tmp_path)), lambda r: None
+    )
+    assert counts["by_status"] == {"ok": 6}
+    assert {host: c[1] for host, c in active.items()} == {"127.0.0.1": 1, "localhost": 1}
+    assert overall[1] == 2
+    assert time.monotonic() - started < 6 * 0.2  # the hosts overlapped
+
+
 # --- fetch_source ---------------------------------------------------------------------
 
 
@@ -469,6 +560,26 @@ def test_fetch_source_archives_and_reports_every_attempt(srv, tmp_path):
             assert record.content_sha256 == hashlib.sha256(body).hexdigest()
         else:
             assert record.content_sha256 is None
+
+
+def test_fetch_source_reads_its_requests_lazily(srv, tmp_path):
+    # Memory must not grow with the number of URLs: only a bounded window is in flight.
+    srv.expect_request(re.compile(r"/lazy/\d+")).respond_with_data(HTML, content_type=HTML_TYPE)
+    pulled = [0]
+    ahead: list[int] = []  # requests taken from the iterator but not yet reported
+
+    def requests():
+        for i in range(200):
+            pulled[0] += 1
+            yield FetchRequest("test", srv.url_for(f"/lazy/{i}"))
+
+    def on_record(record):
+        ahead.append(pulled[0] - len(ahead) - 1)
+
+    archive = Archive(str(tmp_path))
+    counts = fetch_source(make_source(), requests(), "r", archive, on_record, max_workers=2)
+    assert counts["requested"] == 200 and counts["by_status"] == {"ok": 200}
+    assert max(ahead) <= IN_FLIGHT_PER_WORKER * 2 + 1
 
 
 def test_fetch_source_turns_archive_failure_into_a_record(srv):
