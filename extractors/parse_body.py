@@ -78,6 +78,11 @@ UNLIKELY_RE = re.compile(
     r"key-?points|key-?takeaways|takeaways|highlights|key-?facts|at-a-glance|tldr|"
     r"standfirst|\bdek\b|sub-?headline|strapline|\bhide\b",
 )
+# Boxes whose text has a field of its own (subtitle, key points): never body text, even
+# when the class also says "article" ("article-dek", "story-highlights").
+FIELD_BOX_RE = re.compile(
+    r"standfirst|\bdek\b|strapline|key-?points|key-?takeaways|takeaways|highlights|key-?facts|"
+    r"at-a-glance|tldr")
 # ...unless they also say "this is the article" (readability's maybeCandidate).
 MAYBE_RE = re.compile(r"\band\b|article|body|column|content|main|shadow|story|entry|post-?text")
 NEGATIVE_RE = re.compile(
@@ -164,6 +169,7 @@ class WordClass(NamedTuple):
     positive: bool
     unlikely: bool
     maybe: bool
+    field_box: bool
     hint: str | None
 
 
@@ -178,7 +184,7 @@ def classify_word(word: str) -> WordClass:
         hint = None
     return WordClass(NEGATIVE_RE.search(word) is not None, POSITIVE_RE.search(word) is not None,
                      UNLIKELY_RE.search(word) is not None, MAYBE_RE.search(word) is not None,
-                     hint)
+                     FIELD_BOX_RE.search(word) is not None, hint)
 
 
 @lru_cache(maxsize=ATTR_CACHE)
@@ -187,7 +193,8 @@ def classify_attr(attr: str) -> tuple[int, bool, str | None]:
     Cached: pages repeat the same class strings hundreds of times."""
     words = [classify_word(word) for word in attr.lower().split()]
     weight = CLASS_WEIGHT * (any(w.positive for w in words) - any(w.negative for w in words))
-    furniture = any(w.unlikely for w in words) and not any(w.maybe for w in words)
+    furniture = (any(w.unlikely for w in words) and not any(w.maybe for w in words)
+                 or any(w.field_box for w in words))
     return weight, furniture, next((w.hint for w in words if w.hint), None)
 
 

@@ -205,8 +205,9 @@ def strip_site_suffix(title: str, site_name: str | None) -> str:
             len(suffix.split()) <= MAX_SUFFIX_WORDS and len(suffix) < len(title) / 2
             and "|" in last.group()):
         head = title[: last.start()]
-        # "Headline - Section | Site": drop a short section label too
-        if len(seps) > 1 and site and "|" in seps[-2].group():
+        # "Headline - Section | Site", "Headline | Section | Site": drop a short section
+        # label too (not after a colon: "Ferries: fares rise" is one headline)
+        if len(seps) > 1 and site and seps[-2].group().strip() not in (":", "::"):
             prev = title[seps[-2].end(): last.start()]
             if len(prev.split()) <= 3:
                 head = title[: seps[-2].start()]
