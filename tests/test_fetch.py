@@ -153,6 +153,29 @@ def test_slow_response_times_out(srv):
     assert time.monotonic() - started < 1.5  # two 0.3 s timeouts, not two 1 s responses
 
 
+def test_connect_timeout():
+    # A listener whose accept queue is full: Linux drops further SYNs, so connecting hangs.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        fillers = [socket.socket() for _ in range(3)]
+        for filler in fillers:
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+        time.sleep(0.1)
+        started = time.monotonic()
+        source = make_source(timeout_connect=0.3, timeout_read=5.0, max_retries=0)
+        with make_client(source) as client:
+            result = client.get(f"http://127.0.0.1:{port}/a")
+        elapsed = time.monotonic() - started
+        for filler in fillers:
+            filler.close()
+    assert (result.record.status, result.record.error_class) == ("failed", "timeout")
+    assert "ConnectTimeout" in result.record.error_message
+    assert elapsed < 2.0  # the 0.3 s connect timeout, not the 5 s read timeout
+
+
 def test_trickling_body_is_cut_off_by_the_total_budget(srv):
     def trickle(request: Request) -> Response:
         def drip():
