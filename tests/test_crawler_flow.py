@@ -213,7 +213,7 @@ def test_archive_on_an_fsspec_url_without_code_changes(srv, tmp_path, monkeypatc
 
 # --- SIGKILL in the middle of a fetch ---------------------------------------------------
 
-PAGES = 24
+PAGES = 40  # at 2 at a time, 0.1 s each: seconds of margin for the kill to land mid-run
 KILL_AFTER_RECORDS = 8
 
 
