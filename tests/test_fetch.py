@@ -605,6 +605,18 @@ def test_fetch_source_reads_its_requests_lazily(srv, tmp_path):
     assert max(ahead) <= IN_FLIGHT_PER_WORKER * 2 + 1
 
 
+def test_broken_record_sink_stops_the_run_without_starting_more_urls(srv, tmp_path):
+    srv.expect_request(re.compile(r"/sink/\d+")).respond_with_data(HTML, content_type=HTML_TYPE)
+    requests = [FetchRequest("test", srv.url_for(f"/sink/{i}")) for i in range(100)]
+
+    def on_record(record):
+        raise OSError("log disk full")
+
+    with pytest.raises(OSError, match="log disk full"):
+        fetch_source(make_source(), requests, "r", Archive(str(tmp_path)), on_record, max_workers=2)
+    assert 1 <= len(srv.log) <= IN_FLIGHT_PER_WORKER * 2 + 1  # in flight, not all 100
+
+
 def test_fetch_source_turns_archive_failure_into_a_record(srv):
     class BrokenArchive:
         def put(self, body):
