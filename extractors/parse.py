@@ -12,7 +12,8 @@ shorter page text (a paywall teaser).
 
 Bad input never raises: empty/oversized/garbage documents come back with parse_status
 "empty_body", "not_an_article" or "parse_error" (+ parse_error message). Input above
-MAX_HTML_CHARS is truncated before parsing (logged) so time stays bounded.
+MAX_HTML_CHARS characters or MAX_TAGS tags is truncated before parsing (logged), so time
+per page stays bounded; every walk over the tree is iterative, so depth costs no recursion.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import warnings
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag
 from bs4.builder import ParserRejectedMarkup
 from bs4.element import AttributeDict
 
@@ -35,6 +37,9 @@ from extractors.records import ParsedArticle
 log = logging.getLogger(__name__)
 
 MAX_HTML_CHARS = 5_000_000  # larger input is truncated: parse time grows with size
+# ...and with the number of elements, about 60 µs each: a page of tiny tags is cut at this
+# many "<" (a few seconds of parsing; the largest benchmark page has 3,229).
+MAX_TAGS = 100_000
 MIN_ARTICLE_WORDS = 40  # less text and no article metadata: not an article
 NOT_FOUND_MAX_WORDS = 150  # a "404 / not found" title with this little text: an error page
 HOMEPAGE_GOOD_CHARS = 200  # article-like paragraph text a page needs to be more than a hub
@@ -80,13 +85,19 @@ def parse_article(html: str, url: str, profile: dict | None = None) -> ParsedArt
     if len(html) > MAX_HTML_CHARS:
         log.warning("parse: %s is %d chars, truncated to %d", url, len(html), MAX_HTML_CHARS)
         html = html[:MAX_HTML_CHARS]
+    if html.count("<") > MAX_TAGS:
+        html = _first_tags(html, MAX_TAGS)
+        log.warning("parse: %s has over %d tags, truncated to %d chars", url, MAX_TAGS,
+                    len(html))
     sample = html[:BINARY_SAMPLE]
     if sample and len(BINARY_RE.findall(sample)) > BINARY_SHARE * len(sample):
         return _failed(url, "parse_error", "binary or non-text content")
     if not html.strip():
         return _failed(url, "empty_body", "empty document")
     try:
-        soup = BeautifulSoup(html, "lxml", **SOUP_OPTIONS)
+        with warnings.catch_warnings():  # a page whose whole text is "a.html" is a page too
+            warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+            soup = BeautifulSoup(html, "lxml", **SOUP_OPTIONS)
         if profile and profile.get("remove"):
             for sel in _as_list(profile["remove"]):
                 for el in soup.select(sel):
@@ -96,6 +107,14 @@ def parse_article(html: str, url: str, profile: dict | None = None) -> ParsedArt
             AssertionError) as exc:
         return _failed(url, "parse_error", f"{type(exc).__name__}: {exc}"[:500])
     return _build(soup, tree, html, url, profile or {})
+
+
+def _first_tags(html: str, limit: int) -> str:
+    """html up to (not including) its limit-th "<"."""
+    pos = -1
+    for _ in range(limit):
+        pos = html.find("<", pos + 1)
+    return html[:pos]
 
 
 def _as_list(value) -> list[str]:
