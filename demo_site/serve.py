@@ -42,6 +42,9 @@ class _Handler(BaseHTTPRequestHandler):
     server: _DemoServer
     server_version = "DemoNews/1.0"
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: with Nagle on, each response then waits ~40 ms
+    # for the client's delayed ACK (measured: 46 ms a page, 2.6 ms without).
+    disable_nagle_algorithm = True
 
     def do_GET(self):  # noqa: N802 (http.server's naming)
         self._respond(send_body=True)
