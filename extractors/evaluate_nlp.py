@@ -146,7 +146,7 @@ def predictions(enrichment, text_starts, body_starts) -> list[dict]:
 
     indirect = [(q.start_char, q.end_char) for q in enrichment.quotes if not q.is_direct]
     out = []
-    last_key = None
+    last_key, last_at = None, -1
     for q in enrichment.quotes:
         if q.is_fragment and (q.cue is None or any(s <= q.start_char and q.end_char <= e
                                                    for s, e in indirect)):
@@ -154,12 +154,13 @@ def predictions(enrichment, text_starts, body_starts) -> list[dict]:
         direct = q.is_direct and (not q.is_fragment or FRAGMENTS_DIRECT and q.cue is not None)
         key = (q.cue, q.speaker_start, q.speaker_end) if direct and q.cue else None
         if key is not None and key == last_key:  # pieces of one attribution: join them
-            out[-1]["end"] = end_off(q.end_char)
-            out[-1]["text"] += " " + q.quote_text
+            out[last_at]["end"] = end_off(q.end_char)
+            out[last_at]["text"] += " " + q.quote_text
             continue
-        last_key = key if direct else None
+        if direct:  # reported speech between two pieces ("..., he told reporters") does
+            last_key, last_at = key, len(out)  # not split them
         out.append({"text": q.quote_text, "start": off(q.start_char),
-                    "end": end_off(q.end_char), "speaker": q.speaker_text,
+                    "end": end_off(q.end_char), "speaker": q.speaker_text, "cue": q.cue,
                     "speaker_start": off(q.speaker_start), "speaker_end": end_off(q.speaker_end),
                     "direct": direct})
     return out

@@ -15,7 +15,8 @@ Conventions (see extractors.records.QuoteRecord):
   general's “reckless” threats"). A fragment with no speech or judgement verb is a scare
   quote: kept, speaker None.
 - Reported speech ("X said that ...", "according to X, ...") has is_direct False; the
-  span is the reported clause.
+  span is the reported clause. A mixed quote ('X said the threats were “reckless”')
+  gives both records: the clause (reported speech) and the fragment (X's own words).
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ REPORT_CUES = SPEECH_CUES | forms(
     "assume", "doubt", "estimate", "understand", "show", "find", "report", "indicate",
     "reveal", "allege", "recognize", "recognise", "realize", "realise", "learn", "hear",
     "acknowledge", "signal", "imply", "speculate", "guess", "figure", "insist", "testify",
-    extra=("thought", "felt", "knew", "known", "found", "heard", "shown", "showed",
+    "see", "point", "remember", "decide", "prove", "demonstrate", "hint", "forget",
+    "notice", "determine", "conclude", "predict", "agree", "wish", "pretend", "bet",
+    extra=("thought", "felt", "found", "heard", "shown", "showed",
            "learned", "learnt"),
 )
 # Verbs whose object (not a clause) is what was said or asked for: "called for a ban",
@@ -86,7 +89,21 @@ OBJECT_CUES = forms(
     "reject", "demand", "blame", "condemn", "denounce", "welcome", "endorse", "promise",
     "pledge", "vow", "predict", "cite", "mention", "dispute", "challenge", "recommend",
     "warn", "threaten", "oppose",
-    extra=("criticised", "criticized"),
+    # talking about a topic, taking a stand on it, wanting or intending something
+    "discuss", "name", "talk", "refer", "point", "endorse", "attack", "release",
+    "disclose", "reveal", "blame", "accept", "ignore", "highlight", "invoke", "offer",
+    "promote", "back", "want", "prefer", "tell", "portray",
+    "repeat", "list", "share", "voice", "address", "lobby", "tout", "applaud", "slam",
+    "decry", "acknowledge", "admit", "confirm", "float", "suggest", "emphasize",
+    "emphasise", "stress", "tweet", "post", "retweet", "publish", "report", "present",
+    "argue", "advocate", "champion", "press", "embrace", "mock", "compare",
+    "characterize", "characterise", "label", "dub", "brand", "term", "hail", "thank",
+    "apologize", "apologise", "contest", "refute", "charge", "hope", "plan", "decline",
+    "refuse", "intend", "wish", "expect", "see", "show", "remember", "explain",
+    "favor", "favour", "like", "hate", "love", "fear", "complain", "insist", "boast",
+    "joke", "testify", "comment", "note", "detail", "outline", "unveil",
+    extra=("criticised", "criticized", "saw", "seen", "shown", "showed",
+           ),
 )
 OBJECT_DEPS = {"dobj", "xcomp", "oprd", "prep", "dative", "attr"}
 # Prepositions after an object verb that start the content ("called for", "warned of").
@@ -485,6 +502,7 @@ def reported(units: list[Unit], per_unit: list[list[Piece]]) -> list[tuple[int, 
         doc = unit.doc
         full = [p for p in per_unit[ui] if not p.fragment]
         inside = _quote_tokens(doc, per_unit[ui])
+        in_full = _quote_tokens(doc, full)  # a clause may hold a quoted fragment
         chunks = noun_chunks(doc)
         for tok in doc:
             if inside[tok.i]:
@@ -496,24 +514,15 @@ def reported(units: list[Unit], per_unit: list[list[Piece]]) -> list[tuple[int, 
                 att = Attribution(cue="according to", cue_token=(ui, tok.i))
                 if objs:
                     att.speaker = (ui, *_speaker_span(objs[0], chunks))
-            elif tok.lower_ in REPORT_CUES and tok.pos_ in {"VERB", "AUX"}:
-                comp = _reported_clause(tok, inside)
-                if comp is None:
+            elif tok.pos_ in {"VERB", "AUX"} and (tok.lower_ in REPORT_CUES
+                                                  or tok.lower_ in OBJECT_CUES):
+                found = _verb_content(doc, tok, inside, in_full)
+                if found is None:
                     continue
-                span = _clause_span(doc, comp, tok)
-                head = _speaker_head(tok, inside, after_cue=comp.i < tok.i)
+                span, head = found
                 att = Attribution(cue=tok.text, cue_token=(ui, tok.i))
                 if head is not None:
                     att.speaker = (ui, *_speaker_span(head, chunks))
-            elif tok.lower_ in OBJECT_CUES and tok.pos_ == "VERB":
-                span = _object_content(doc, tok, inside)
-                if span is None:
-                    continue
-                head = _speaker_head(tok, inside, after_cue=False)
-                if head is None:
-                    continue  # "was criticized for ...": no one is reported
-                att = Attribution(cue=tok.text, cue_token=(ui, tok.i),
-                                  speaker=(ui, *_speaker_span(head, chunks)))
             else:
                 continue
             if span is None or span[1] - span[0] < 3:
@@ -521,13 +530,40 @@ def reported(units: list[Unit], per_unit: list[list[Piece]]) -> list[tuple[int, 
             if any(p.start < span[1] and span[0] < p.end for p in full):
                 continue  # the direct quote already carries these words
             out.append((ui, span[0], span[1], att))
-    return out
+    return [r for r in out if not _nested(r, out, units)]
+
+
+def _nested(record, records, units) -> bool:
+    """An object cue inside another record's words ("said that Brock planned to call on
+    the senator to ...") is part of what that speaker reported, not an attribution."""
+    ui, s, e, att = record
+    cue = units[ui].doc[att.cue_token[1]]
+    if cue.lower_ == "according":
+        return False
+    return any(o is not record and o[0] == ui and o[1] <= cue.idx < o[2] for o in records)
+
+
+def _verb_content(doc, verb, inside, in_full):
+    """(content span, speaker head) of a cue verb: the clause it reports, else (for an
+    object cue with a subject) its object ("announced [the suspect's name]")."""
+    if verb.lower_ in REPORT_CUES:
+        comp = _reported_clause(verb, in_full)
+        if comp is not None:
+            return _clause_span(doc, comp, verb), _speaker_head(verb, inside,
+                                                                after_cue=comp.i < verb.i)
+    if verb.lower_ not in OBJECT_CUES or verb.pos_ != "VERB":
+        return None
+    span = _object_content(doc, verb, in_full)
+    head = _speaker_head(verb, inside, after_cue=False) if span else None
+    if head is None:
+        return None  # "was criticized for ...": no one is reported
+    return span, head
 
 
 def _reported_clause(verb, quoted: list[bool]):
-    """The clause a report verb governs: its complement ("said [the plan is dead]"), or
-    the clause it interrupts ("The plan, he said, is dead" / "The plan is dead, he
-    said"), unless that clause is quoted (then the quote is the record)."""
+    """The clause a report verb governs: its complement ("said [the plan is dead]", which
+    may hold a quoted fragment), or the clause it interrupts ("The plan, he said, is
+    dead" / "The plan is dead, he said"), unless that clause is a full direct quote."""
     comps = [c for c in verb.children if c.dep_ == "ccomp" and not quoted[c.i]]
     if comps:
         return comps[0]
@@ -543,7 +579,34 @@ def _clause_span(doc, comp, verb) -> tuple[int, int]:
     last = comp.right_edge.i
     if verb.head is comp and verb.i > comp.i:  # "The plan is dead, he said."
         last = min(last, verb.left_edge.i - 1)
-    return doc[comp.left_edge.i].idx, _end_char(doc, max(last, comp.left_edge.i))
+    return _trimmed(doc, comp, comp.left_edge.i, last)
+
+
+# Fronted modifiers ("Despite the polls, ...", "In a statement, ...") frame a clause; the
+# words reported start after them.
+FRONTED_DEPS = {"advcl", "prep", "npadvmod", "advmod"}
+
+
+def _trimmed(doc, head, first: int, last: int) -> tuple[int, int]:
+    """Characters of doc[first..last] without the fronted modifiers of `head` and without
+    a closing ", according to X" (its own attribution, recorded apart)."""
+    for c in head.lefts:
+        end = c.right_edge.i + 1
+        if c.i >= first and c.dep_ in FRONTED_DEPS and end < head.i \
+                and doc[end].text == "," and c.left_edge.i <= first:
+            first = end + 1
+    for t in doc[first:last + 1]:
+        if t.lower_ == "according" and t.right_edge.i >= last and t.i > first:
+            last = t.i - 1
+            break
+    for t in doc[first:last + 1]:  # ", who ...": a closing aside on the last noun
+        if t.dep_ == "relcl" and t.right_edge.i >= last and t.left_edge.i > first \
+                and doc[t.left_edge.i - 1].text == ",":
+            last = t.left_edge.i - 2
+            break
+    while last > first and doc[last].is_punct and doc[last].text not in "”\"')":
+        last -= 1
+    return doc[first].idx, _end_char(doc, max(last, first))
 
 
 def _object_content(doc, verb, inside) -> tuple[int, int] | None:
@@ -553,8 +616,8 @@ def _object_content(doc, verb, inside) -> tuple[int, int] | None:
     if not parts:
         return None
     first, last = parts[0], parts[-1]
-    if last.right_edge.i - first.left_edge.i + 1 < MIN_OBJECT_TOKENS:
-        return None  # "rejected the criticism" reports no words
+    if last.right_edge.i - first.left_edge.i + 1 < MIN_OBJECT_TOKENS - (first.dep_ == "xcomp"):
+        return None  # "rejected the criticism" reports no words; "declined to comment" does
     if first.dep_ == "prep":  # "called for a ban": the content starts after "for"
         objs = [c for c in first.children if c.dep_ in {"pobj", "pcomp"}]
         if not objs:
@@ -572,7 +635,8 @@ def _end_char(doc, i: int) -> int:
 
 
 def _according_content(doc, tok) -> tuple[int, int] | None:
-    """The rest of the sentence around "according to X"."""
+    """What "according to X" attributes: the clause after "According to X, ...", else the
+    sentence around the phrase, without the phrase and the sentence's fronted modifiers."""
     sent = tok.sent
     to = doc[tok.i + 1]
     phrase_end = max(t.i for t in to.subtree) + 1
@@ -584,12 +648,8 @@ def _according_content(doc, tok) -> tuple[int, int] | None:
             return None
         return doc[i].idx, _end_char(doc, sent.end - 1)
     rest = [t for t in doc[phrase_end:sent.end] if not t.is_punct]
-    if rest:  # "The plan, according to X, is dead": the sentence around the phrase
-        return doc[sent.start].idx, _end_char(doc, sent.end - 1)
-    j = tok.i - 1  # "The plan ..., according to X."
-    while j > sent.start and doc[j].is_punct:
-        j -= 1
-    return doc[sent.start].idx, _end_char(doc, j)
+    # "The plan, according to X, is dead" / "The plan ..., according to X."
+    return _trimmed(doc, sent.root, sent.start, sent.end - 1 if rest else tok.i - 1)
 
 
 # --- speakers: written mention -> canonical name ---
