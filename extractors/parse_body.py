@@ -121,7 +121,13 @@ BOILERPLATE_LINE_RE = re.compile(
     # the same label in other languages
     r"anzeige|werbung|publicidad|publicité|pubblicità|publicidade|reklama|реклама|iklan|"
     r"advertentie|annonse|mainos|広告|광고|"
-    r"\d+ of \d+|"  # a gallery's "1 of 6"
+    r"((image|photo|picture|slide)s? )?\d+ ?(of|/) ?/? ?\d+|"  # a gallery's "Image 1 of / 8"
+    r"you (may|might) also like|(next|previous) (article|post|story)|learn more|more:|"
+    # tag lines and reading times: "Filed under: Politics |", "Tempo de leitura: 1 minuto"
+    r"(filed under|tagged( with)?|tags|topics|categories)\s*:.{0,150}|"
+    r"(reading time|tempo de leitura|lesezeit|temps de lecture|tiempo de lectura)\b.{0,30}|"
+    r"\d+ min(ute)?s? read|"
+    r"follow( [^\s,.]+){1,4} on (twitter|facebook|instagram|youtube|linkedin|x)\b.{0,80}|"
     r"read more|share( this( article| story)?)?|click here|scroll to continue|"
     r"(sign up|subscribe)( for| to)? .{0,40}newsletter.*|image:?|photo:?|"
     r"this content is imported from .*|skip advert(isement)?|"
@@ -136,7 +142,7 @@ BOILERPLATE_LINE_RE = re.compile(
     r"recommended( for you)?|most (read|popular)|follow us.*|(readers'? )?comments?|"
     r"leave a (comment|reply)|\d+ comments?|print( this( page| article)?)?|"
     r"email( this| a friend)?.*|"
-    r"(copyright|©|\(c\))\s*©?\s*(19|20)\d\d\b.{0,150}|"  # "Copyright 2026 The Gazette. ..."
+    r"(copyright|©|\(c\))\s*[©@]?\s*(19|20)\d\d\b.{0,150}|"  # "Copyright 2026 The Gazette"
     r"[^©]{0,150}©.{0,150}|"  # a short line with ©: a copyright notice or a photo credit
     r"(\[[^\]]{1,40}\]\s*){2,})\W*$",  # "[Print this story] [Email to a friend]"
     re.I,
