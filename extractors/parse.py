@@ -162,7 +162,7 @@ def _build(soup: BeautifulSoup, tree: Tree, html: str, url: str,
                                   art.site_name)
     art.published_at, art.modified_at = _dates(tree, meta, art_ld, hints, bylines,
                                                body_datelines, paragraphs[:3], url, html)
-    art.subtitle = _standfirst(hints, art_ld, meta, art.title)
+    art.subtitle = _standfirst(hints, art_ld, meta, art.title, paragraphs)
     art.section = _section(art_ld, meta, art.site_name)
     art.tags = md.split_keywords(
         ([art_ld["keywords"]] if art_ld and art_ld.get("keywords") else [])
@@ -322,10 +322,12 @@ def _htmldate(html: str) -> str | None:
     return to_iso(found) if found else None
 
 
-def _standfirst(hints: dict, art_ld: dict | None, meta: dict, title: str | None) -> str | None:
+def _standfirst(hints: dict, art_ld: dict | None, meta: dict, title: str | None,
+                paragraphs: list[str]) -> str | None:
+    body = set(paragraphs)  # a "subheadline" inside the body is a subheading, not a dek
     for node in hints.get("standfirst", [])[:5]:
         text = md.node_text(node)
-        if text and text != title and len(text) <= MAX_STANDFIRST:
+        if text and text != title and len(text) <= MAX_STANDFIRST and text not in body:
             return text
     desc = (md.ld_text(art_ld.get("description")) if art_ld else None) or md.first_meta(
         meta, "og:description", "description", "twitter:description")

@@ -76,7 +76,7 @@ UNLIKELY_RE = re.compile(
     r"timestamp|caption|credit|masthead|navbar|navigation|most-?popular|trending|"
     r"read-?more|more-?stories|paywall-?prompt|login|overlay|hidden|visually-hidden|sr-only|"
     r"key-?points|key-?takeaways|takeaways|highlights|key-?facts|at-a-glance|tldr|"
-    r"standfirst|\bdek\b|sub-?headline|strapline|\bhide\b",
+    r"standfirst|\bdek\b|strapline|\bhide\b",
 )
 # Boxes whose text has a field of its own (subtitle, key points): never body text, even
 # when the class also says "article" ("article-dek", "story-highlights").

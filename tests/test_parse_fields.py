@@ -160,6 +160,14 @@ def test_subtitle_from_standfirst_before_description():
     assert parse_article(page(head), URL).subtitle == "Island news from the Isles Post."
 
 
+def test_subheadline_inside_the_body_is_a_subheading():
+    body = STORY.replace("</p>", '</p><div class="subheadline">Season tickets</div>', 1)
+    a = parse_article(page('<meta name="description" content="Fares rise in July.">',
+                           body=body), URL)
+    assert a.paragraphs[1] == "Season tickets"
+    assert a.subtitle == "Fares rise in July."
+
+
 @pytest.mark.parametrize(("head", "section", "tags"), [
     ('<meta property="article:section" content="Business">'
      '<meta property="article:tag" content="ferries"><meta property="article:tag" '
