@@ -107,6 +107,7 @@ RETRY_BELOW = 250  # characters: a stricter pass that found less than this is re
 LINK_DENSITY_DROP = 0.5
 STRIP_KEEP_SHARE = 0.5  # a furniture-looking element holding this much article text stays
 QUOTE_BOX_SHARE = 0.8
+PROSE_BOX_SHARE = 0.9
 TABLE_CELL_TAGS = frozenset({"td", "th", "tr", "tbody", "thead", "tfoot"})
 KEEP_TAGS = frozenset({"body", "a", "article", "main"})  # never stripped for their class
 GOOD_PARA_LEN = 80  # a paragraph this long with few links is article text
@@ -483,7 +484,7 @@ def _drop_container(tree: Tree, scores: dict[int, float], i: int) -> bool:
     w = tree.weight[i]
     # A list's negative tag prior ranks candidates; alone it does not make a list of plain
     # text items boilerplate (readability never scores list items, so never sees this).
-    if w + max(scores.get(i, 0), 0) < 0:
+    if w + max(scores.get(i, 0), 0) < 0 and tree.good[i] < PROSE_BOX_SHARE * tree.total[i]:
         return True
     if tree.commas[i] >= 10:
         return False

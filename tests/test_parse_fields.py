@@ -247,3 +247,16 @@ def test_body_leaves_out_furniture(junk):
     a = parse_article(page(body=body), URL)
     assert "Hidden teaser text" not in a.body_text
     assert len(a.paragraphs) == 3
+
+
+def test_prose_in_a_negatively_classed_box_stays():
+    """'media', 'meta', 'widget' in a class lower a box's score; a box that is all article
+    prose stays in the body all the same (a lead paragraph wrapped with its photo)."""
+    lead = ("<div class='lead-media'><p>Harbour (Isles Post) The island ferry "
+            "will cost more from July, the operator said on Monday, in a short statement.</p>"
+            "</div>")
+    widget = "<div class='media-widget'><a href='/v/1'>Watch the video</a> 1:02</div>"
+    a = parse_article(page(body=lead + widget + STORY), URL)
+    assert a.paragraphs[0].startswith("Harbour (Isles Post) The island ferry")
+    assert "Watch the video" not in a.body_text
+    assert len(a.paragraphs) == 4
