@@ -56,6 +56,13 @@ DATE_LINE_RE = re.compile(r"^(posted|published|updated|first published|last upda
                           re.I)
 CLOCK_END_RE = re.compile(r"\b[ap]\.m\.$", re.I)  # "... at 11:08 a.m.": not a sentence's end
 WORD_RE = re.compile(r"\w+")
+# "LONDON (AP) — ", "BEIJING, Nov 20 (Reuters) - ", "PARIS — ": a wire story's dateline
+WIRE_DATELINE_RE = re.compile(
+    r"^[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3}(?:,[^()\n—–]{1,30})?\s*"
+    r"(?:\([^()\n]{1,40}\))?\s*[—–-]{1,2}\s+")
+WIRE_CREDIT_MAX = 200  # a credit line is short
+WIRE_CREDIT_RE = re.compile(r"contributed to this (report|story)|^\(?(additional )?"
+                            r"(reporting|writing|editing) by\b", re.I)
 # Control characters, C1 codes and U+FFFD: a decoded binary file is full of them, HTML is not.
 BINARY_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 BINARY_SAMPLE = 8192  # binary content shows in the first bytes (git looks at 8000)
@@ -68,8 +75,13 @@ SOUP_OPTIONS = {"multi_valued_attributes": None, "attribute_dict_class": Attribu
 
 def content_hash(body_text: str) -> str:
     """sha256 of lowercased words joined by single spaces: markup, punctuation and
-    whitespace differences between syndicated copies do not change it."""
-    words = WORD_RE.findall(body_text.lower())
+    whitespace differences between syndicated copies do not change it, nor do the parts
+    sites add to or cut from a wire story (the "LONDON (AP) —" dateline, "X contributed to
+    this report", "(Reporting by X; Editing by Y)")."""
+    paragraphs = [p for p in body_text.split("\n\n")
+                  if len(p) > WIRE_CREDIT_MAX or not WIRE_CREDIT_RE.search(p)]
+    text = WIRE_DATELINE_RE.sub("", "\n\n".join(paragraphs), count=1)
+    words = WORD_RE.findall(text.lower())
     return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
 
 

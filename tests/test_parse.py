@@ -215,6 +215,15 @@ def test_syndicated_copy_has_same_content_hash():
     assert copy.paragraphs != original.paragraphs or copy.title != original.title
     assert copy.content_hash == original.content_hash
     assert copy.content_hash == content_hash("  " + original.body_text.upper() + " !")
+    # what wire copies add: the agency dateline, credit lines at the end
+    wire = parse_article(load("syndicated_copy.html").replace(
+        "<div>Councillors", "<div>DOVER, England (AP) — Councillors").replace(
+        "</div></div></div>", "<div>Associated Press writer Jo Ng in London contributed to "
+        "this report.</div><div>(Reporting by Jo Ng; Editing by Ann Lee)</div></div></div></div>"),
+        "https://wire.example.com/flood")
+    assert wire.paragraphs[0].startswith("DOVER, England (AP) — Councillors")
+    assert wire.content_hash == original.content_hash
+    assert content_hash("The council — " + original.body_text) != original.content_hash
 
 
 def test_profile_selectors_win():
