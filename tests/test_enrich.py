@@ -11,17 +11,10 @@ from extractors.enrich import Timings, enrich_articles, make_units, split_long
 from extractors.nlp import model
 from extractors.nlp.model import ModelNotInstalled, load_model
 from extractors.records import ParsedArticle
+from tests import nlp_fixtures
+from tests.nlp_fixtures import article
 
-
-@pytest.fixture(scope="module")
-def nlp():
-    return load_model()
-
-
-def article(article_id: str, *paragraphs: str) -> ParsedArticle:
-    return ParsedArticle(url=f"https://example.test/{article_id}", parse_status="ok",
-                         article_id=article_id, content_hash="h-" + article_id,
-                         paragraphs=list(paragraphs), body_text="\n\n".join(paragraphs))
+nlp = nlp_fixtures.nlp  # the shared fixture
 
 
 def test_model_is_cached_and_lemmatizer_disabled(nlp):

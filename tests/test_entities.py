@@ -4,22 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.enrich import enrich_articles
 from extractors.nlp import aliases
-from extractors.nlp.model import load_model
-from extractors.records import ParsedArticle
+from tests import nlp_fixtures
+from tests.nlp_fixtures import enrich
 
-
-@pytest.fixture(scope="module")
-def nlp():
-    return load_model()
-
-
-def enrich(nlp, *paragraphs: str):
-    article = ParsedArticle(url="https://example.test/a", parse_status="ok", article_id="a1",
-                            content_hash="h1", paragraphs=list(paragraphs),
-                            body_text="\n\n".join(paragraphs))
-    return next(enrich_articles([article], nlp=nlp))
+nlp = nlp_fixtures.nlp  # the shared fixture
 
 
 ROLES_TEXT = (

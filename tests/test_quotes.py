@@ -5,22 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.enrich import enrich_articles
-from extractors.nlp.model import load_model
 from extractors.nlp.quotes import scan_marks
-from extractors.records import ParsedArticle
+from tests import nlp_fixtures
+from tests.nlp_fixtures import enrich
 
-
-@pytest.fixture(scope="module")
-def nlp():
-    return load_model()
-
-
-def enrich(nlp, *paragraphs: str):
-    article = ParsedArticle(url="https://example.test/q", parse_status="ok", article_id="q1",
-                            content_hash="h1", paragraphs=list(paragraphs),
-                            body_text="\n\n".join(paragraphs))
-    return next(enrich_articles([article], nlp=nlp))
+nlp = nlp_fixtures.nlp  # the shared fixture
 
 
 STORY = (

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.enrich import enrich_articles
-from extractors.nlp.model import load_model
-from extractors.records import ParsedArticle
+from tests import nlp_fixtures
+from tests.nlp_fixtures import enrich
 
-
-@pytest.fixture(scope="module")
-def nlp():
-    return load_model()
+nlp = nlp_fixtures.nlp  # the shared fixture
 
 
 def sanctions(nlp, *paragraphs: str):
-    article = ParsedArticle(url="https://example.test/s", parse_status="ok", article_id="s1",
-                            content_hash="h1", paragraphs=list(paragraphs),
-                            body_text="\n\n".join(paragraphs))
-    return next(enrich_articles([article], nlp=nlp)).sanctions
+    return enrich(nlp, *paragraphs).sanctions
 
 
 def test_three_targets_give_three_rows(nlp):
@@ -61,14 +54,15 @@ def test_hypotheticals_and_threats_are_not_impositions(nlp, sentence):
 
 def test_lifted_eased_and_called_for(nlp):
     rows = sanctions(nlp, "Britain lifted sanctions on the tanker Blue Heron.",
-                     "The EU eased sanctions on Norland in March.",
-                     "Lawmakers called for sanctions against Nadia Borel.")
+                     "The EU eased sanctions on Norland in March.")
     got = [(r.action, r.authority_name, r.target_name) for r in rows]
-    assert got[0] == ("lifted", "United Kingdom", "Blue Heron")
+    assert got == [("lifted", "United Kingdom", "Blue Heron"),
+                   ("eased", "European Union", "Norland")]
     assert rows[0].target_type == "vessel"
-    assert got[1] == ("eased", "European Union", "Norland")
-    assert got[2][0] == "called_for" and got[2][2] == "Nadia Borel"
-    assert got[2][1] is None  # lawmakers are not a sanctioning body
+    rows = sanctions(nlp, "Lawmakers called for sanctions against Nadia Borel.")
+    # lawmakers are not a sanctioning body, and no body acted earlier in the story
+    assert [(r.action, r.authority_name, r.target_name) for r in rows] == [
+        ("called_for", None, "Nadia Borel")]
 
 
 def test_spokesperson_is_not_the_authority(nlp):
@@ -156,3 +150,45 @@ def test_called_for_names_the_body_asked_to_act(nlp):
     rows = sanctions(nlp, "A rights group called on the European Union to impose sanctions on "
                           "Judge Petra Lind.")
     assert got(rows) == [("called_for", "European Union", "Petra Lind")]
+
+
+NEW_STORIES = {  # rule: (paragraphs, expected rows)
+    "a nominal action: the lifting of sanctions": (
+        ("Dock workers hoped the lifting of American sanctions on the Norland Export Bank "
+         "would bring back jobs.",),
+        [("lifted", "United States", "Norland Export Bank")]),
+    "the target of sanctions": (
+        ("Ivo Rask, himself the target of British sanctions, praised the decision.",),
+        [("imposed", "United Kingdom", "Ivo Rask")]),
+    "a call by people who are no body is a call on the story's body": (
+        ("The European Union extended its sanctions on Norland.",
+         "Several member states have argued for sanctions on Ivo Rask, the army chief."),
+        [("extended", "European Union", "Norland"),
+         ("called_for", "European Union", "Ivo Rask")]),
+    "the caller is not the authority; 'them' is the people just named": (
+        ("A rights group called on Britain and the United States to act.",
+         "Its report named Judge Lena Orlova and Judge Ivo Rask, and urged governments to "
+         "impose sanctions on them."),
+        [("called_for", "United Kingdom", "Lena Orlova"),
+         ("called_for", "United Kingdom", "Ivo Rask")]),
+    "a ministry announcing speaks for its government": (
+        ("Britain on Tuesday imposed sanctions on Ivo Rask.",
+         "The Foreign Office said Lena Orlova would be subject to an asset freeze."),
+        [("imposed", "United Kingdom", "Ivo Rask"),
+         ("imposed", "United Kingdom", "Lena Orlova")]),
+    "a concession clause is not under the main clause's 'not'": (
+        ("Britain announced an asset freeze on Ivo Rask on Tuesday.",
+         "The United States has not sanctioned him, although State Department officials "
+         "have said that he could face U.S. measures."),
+        [("imposed", "United Kingdom", "Ivo Rask"),
+         ("threatened", "United States Department of State", "Ivo Rask")]),
+    "sanctions on a bloc's goods target the bloc": (
+        ("Norland threatened to impose sanctions on European food imports.",),
+        [("threatened", "Norland", "European Union")]),
+}
+
+
+@pytest.mark.parametrize("rule", NEW_STORIES)
+def test_more_story_rules(nlp, rule):
+    paragraphs, expected = NEW_STORIES[rule]
+    assert got(sanctions(nlp, *paragraphs)) == expected

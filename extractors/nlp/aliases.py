@@ -63,6 +63,18 @@ ORGANIZATIONS: dict[str, tuple[str, ...]] = {
     "Group of Seven": ("G7", "G-7"),
 }
 
+# Ministries and agencies -> the government they act for: an announcement by the
+# Foreign Office of a British measure is the United Kingdom's.
+GOVERNMENT_OF: dict[str, str] = {
+    "Foreign, Commonwealth and Development Office": "United Kingdom",
+    "HM Treasury": "United Kingdom",
+    "United States Department of the Treasury": "United States",
+    "United States Department of State": "United States",
+    "United States Department of Commerce": "United States",
+    "Council of the European Union": "European Union",
+    "European Commission": "European Union",
+}
+
 # demonym / adjective -> country, for role_country ("Iranian Foreign Minister")
 DEMONYMS: dict[str, str] = {
     "american": "United States", "us": "United States", "british": "United Kingdom",

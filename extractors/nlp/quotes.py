@@ -270,7 +270,7 @@ def _speaker_head(tok, inside: list[bool], after_cue: bool):
         subj = [c for c in verb.children if c.dep_ in SUBJECT_DEPS and not inside[c.i]]
         if subj:
             return subj[0]
-        if verb.dep_ in {"xcomp", "conj", "advcl"} and verb.head is not verb:
+        if verb.dep_ in {"xcomp", "conj", "advcl"} and verb.head != verb:
             verb = verb.head
         else:
             break
@@ -577,7 +577,7 @@ def _clause_span(doc, comp, verb) -> tuple[int, int]:
     """Characters of the reported clause; a trailing attribution ("..., he said") is not
     part of what was reported."""
     last = comp.right_edge.i
-    if verb.head is comp and verb.i > comp.i:  # "The plan is dead, he said."
+    if verb.head == comp and verb.i > comp.i:  # "The plan is dead, he said."
         last = min(last, verb.left_edge.i - 1)
     return _trimmed(doc, comp, comp.left_edge.i, last)
 

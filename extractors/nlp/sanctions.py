@@ -62,6 +62,12 @@ ACTION_VERBS = {
                      "add", "levy", "enact", "join", "place", "subject",
                      extra=("froze", "frozen", "imposing")),
 }
+# Nouns that report the action themselves: "the lifting of American sanctions on X",
+# "the imposition of sanctions", "X, the target of British sanctions".
+ACTION_NOUNS = {"lifting": "lifted", "removal": "lifted", "imposition": "imposed",
+                "extension": "extended", "renewal": "extended", "easing": "eased",
+                "target": "imposed", "targets": "imposed"}
+TARGET_NOUNS = {"target", "targets"}
 HYPOTHETICAL_AUX = {"could", "would", "may", "might", "should"}
 REPORT_VERBS = forms("say", "announce", "confirm", "state", extra=("said", "says"))
 NEGATIONS = {"not", "n't", "never", "no"}
@@ -77,7 +83,7 @@ ORG_WORDS = {"company", "companies", "firm", "firms", "bank", "banks", "ltd", "l
              "inc", "corp", "group", "trading", "holdings", "airline", "shipping",
              "exchange", "fund", "front", "network", "ministry", "agency", "militia",
              "corporation", "enterprises", "industries", "co"}
-TARGET_PREPS = {"on", "against", "for", "targeting", "to"}
+TARGET_PREPS = {"on", "against", "for", "targeting", "to", "including"}
 REASON_PREPS = {"for", "over", "after"}
 REASON_LEADS = ("accusing", "accused", "citing", "in response to", "because of",
                 "in retaliation for", "for their role in", "for his role in",
@@ -93,6 +99,12 @@ MEASURE_NOUNS = {"assets", "property", "ban", "bans", "freeze", "freezes", "emba
                  "embargoes", "restrictions", "controls", "sanctions", "measures", "penalties",
                  "accounts", "programme", "program", "regime"}
 MEASURE_MODIFIERS = {"travel", "visa", "export", "entry"}
+# Trade that sanctions on a country's goods hit: the country is the target.
+GOODS_NOUNS = {"imports", "exports", "goods", "products", "oil", "gas", "trade"}
+ORG_NAMES = set(aliases.ORGANIZATIONS)
+# Words that name a measure only in a sentence already about sanctions ("he could face
+# U.S. measures" after "has not sanctioned him").
+SECONDARY_TRIGGERS = {"measures", "penalties"}
 
 
 def _measure(text: str, trigger_measures: list[str]) -> str | None:
@@ -117,9 +129,10 @@ def _governing_verb(tok):
     if participles:
         return participles[0]
     for _ in range(6):
-        if tok.pos_ in {"VERB", "AUX"} and tok.dep_ != "amod":
+        if tok.pos_ in {"VERB", "AUX"} and tok.dep_ != "amod" or \
+                tok.pos_ == "NOUN" and tok.lower_ in ACTION_NOUNS:
             return tok
-        if tok.head is tok:
+        if tok.head == tok:
             return None
         tok = tok.head
     return None
@@ -129,7 +142,7 @@ def _verb_chain(verb) -> list:
     """The verb and the verbs above it through xcomp/ccomp/advcl ("threatened to impose")."""
     chain = [verb]
     while chain[-1].dep_ in {"xcomp", "ccomp", "advcl", "conj", "pcomp", "acl"} \
-            and chain[-1].head is not chain[-1] and len(chain) < 4:
+            and chain[-1].head != chain[-1] and len(chain) < 4:
         chain.append(chain[-1].head)
     return chain
 
@@ -140,6 +153,8 @@ def _is_subject_to(verb) -> bool:
 
 
 def _verb_action(verb) -> str | None:
+    if verb.pos_ == "NOUN":
+        return ACTION_NOUNS.get(verb.lower_)
     for action in ("lifted", "eased", "extended", "called_for", "threatened", "imposed"):
         if verb.lower_ in ACTION_VERBS[action]:
             return action
@@ -170,6 +185,8 @@ def action_of(verb) -> str | None:
         neg = any(c.dep_ == "neg" or c.lower_ in NEGATIONS for c in v.children)
         if neg or v.lower_ in REFUSALS:
             return None
+        if v.dep_ == "advcl":  # "has not sanctioned him, although officials said he could
+            break  # face measures": the main clause's "not" is not the adverbial clause's
     if _is_counterfactual(chain):
         return None
     actions = [a for a in map(_verb_action, chain) if a]
@@ -205,6 +222,9 @@ class Story:
 
     mentions: list[Mention]
     authority: str | None = None
+    # the body a call asked to act ("called on Britain to act"): who a later call on
+    # unnamed "governments" addresses
+    addressed: str | None = None
     targets: list[Target] = field(default_factory=list)
     vessels: list[str] = field(default_factory=list)
 
@@ -289,11 +309,22 @@ def _targets(verb, trigger) -> list:
                              for p in prep.children if p.dep_ == "pobj")
                 heads.extend(s for rel in c.children if rel.dep_ == "relcl"
                              for s in rel.children if s.dep_ == "nsubj")
+    if verb.lower_ in TARGET_NOUNS and verb.pos_ == "NOUN":  # "X, the target of ..."
+        heads.extend([verb.head] if verb.dep_ == "appos" else
+                     [c for c in verb.head.children if c.dep_ == "nsubj"]
+                     if verb.dep_ == "attr" else [])
+    if heads:  # "on A, the former chief, and B": the parser may hang the list on the verb
+        heads.extend(c for c in verb.children if c.dep_ == "conj"
+                     and c.pos_ in {"NOUN", "PROPN"})
     heads = [h for h in heads if h.ent_type_ not in NOT_TARGET_ENTS]  # "on May 7"
     if not heads and (_is_subject_to(verb) or verb.lower_.startswith(("face", "risk"))):
         heads.extend(c for c in verb.children if c.dep_ == "nsubj")  # "X could face ..."
     if not heads and verb.dep_ == "acl" and verb.head.i != trigger.i:
         heads.append(_participle_target(verb))
+    if not heads and verb.dep_ in {"advcl", "xcomp"} and _verb_action(verb.head) == "imposed":
+        # "subject them to travel bans": the measure's verb above holds the target
+        heads.extend(c for c in verb.head.children if c.dep_ == "dobj"
+                     and c.lower_ not in TRIGGERS and c.lower_ not in MEASURE_NOUNS)
     if heads:
         heads.extend(_along_with(verb))
     out = []
@@ -332,14 +363,32 @@ def _addressees(verb) -> list:
     return out
 
 
+def _called_on(sent) -> str | None:
+    """The first body a sentence calls on to act ("urged Britain and the US to act")."""
+    for verb in sent:
+        if verb.pos_ != "VERB" or verb.lower_ not in ACTION_VERBS["called_for"] \
+                or any(c.dep_ == "neg" for c in verb.children):
+            continue
+        for head in _addressees(verb):
+            s, e = _phrase(head)
+            body = _body_in(head.doc[s:e])
+            if body:
+                return body
+    return None
+
+
 def _authority(verb, trigger, unit: Unit, sent, exclude: set[int], story: Story):
     """Canonical body behind the action: the one called on to act, the agent or subject
     (a spokesperson stands for their body), "British sanctions", else the body named in
     the sentence; a clause with no named actor ("It also froze ...", "X was added to the
-    list", "officials said X would be subject to ...") continues the story: the authority
-    found last."""
+    list", "officials said X would be subject to ...") or a call by people who are no
+    body ("member states have argued for sanctions") continues the story: the authority
+    found last, which an announcing body ("The Foreign Office said ...") speaks for."""
     doc = verb.doc
-    subjects = [c for v in _verb_chain(verb) for c in v.children if c.dep_ == "nsubj"]
+    # a call names who should act; the caller ("a rights group urged ...") is no authority
+    calling = action_of(verb) == "called_for"
+    subjects = [] if calling else [c for v in _verb_chain(verb) for c in v.children
+                                   if c.dep_ == "nsubj"]
     agents = [p for c in verb.children if c.dep_ == "agent" for p in c.children
               if p.dep_ == "pobj"]
     heads = [h for h in (*_addressees(verb), *agents, *map(_antecedent, subjects))
@@ -360,7 +409,11 @@ def _authority(verb, trigger, unit: Unit, sent, exclude: set[int], story: Story)
             if body:
                 return body
             continue
-        body = _body_in(doc[head.left_edge.i:head.right_edge.i + 1]) or _body_in(span)
+        # its own name first: "on Britain, the EU and the US" -> Britain
+        body = _body_in(span) or _body_in(doc[head.left_edge.i:head.right_edge.i + 1])
+        if body and story.authority and head.head.lower_ in REPORT_VERBS \
+                and head.head != verb and aliases.GOVERNMENT_OF.get(body) == story.authority:
+            return story.authority  # "The Foreign Office said ...": for its government
         if body:
             return body
         if m is not None and m.kind in {"organization", "location"}:
@@ -370,7 +423,8 @@ def _authority(verb, trigger, unit: Unit, sent, exclude: set[int], story: Story)
     owners = [c for c in trigger.children if c.dep_ in {"amod", "compound", "nmod", "poss"}]
     return next((b for b in (aliases.canonical_country(c.text) or _body_in(c.doc[c.i:c.i + 1])
                              for c in owners) if b), None) \
-        or _body_in(sent) or (None if any(h.head.lower_ not in REPORT_VERBS for h in heads)
+        or _body_in(sent) or (story.addressed or story.authority if calling else
+                              None if any(h.head.lower_ not in REPORT_VERBS for h in heads)
                               else story.authority)
 
 
@@ -438,7 +492,11 @@ def extract_sanctions(units: list[Unit], mentions: list[Mention]) -> list[Sancti
             triggers = [t for t in sent if t.lower_ in TRIGGERS or t.lower_ in MEASURE_HEADS
                         and t.i > 0 and t.doc[t.i - 1].lower_ in MEASURE_MODIFIERS]
             if triggers:
+                triggers += [t for t in sent if t.lower_ in SECONDARY_TRIGGERS]
                 rows.extend(_sentence_rows(unit, sent, triggers, story))
+            else:
+                story.addressed = _called_on(sent) or story.addressed
+
     seen, out = set(), []
     for r in rows:
         key = (r.action, r.target_name, r.start_char)
@@ -493,7 +551,7 @@ def _sentence_rows(unit: Unit, sent, triggers, story: Story) -> list[SanctionRec
                 measure=measure))
         if found:  # "lifted sanctions on X a week after blacklisting it": it is X
             story.targets = found
-            story.authority = authority or story.authority
+        story.authority = authority or story.authority
     return rows
 
 
@@ -501,9 +559,9 @@ def _resolve(head, unit: Unit, story: Story) -> list[Target]:
     """The named targets a head token stands for; none for an unnamed group ("three
     tankers", "officials"), which is no row an analyst can use."""
     if head.pos_ == "PRON":  # "removed it from the list": the target named before
-        if head.lower_ in {"they", "them"}:
-            return list(story.targets)
-        return story.targets[-1:] if head.lower_ in {"it", "him", "her"} else []
+        if head.lower_ in {"they", "them"}:  # "named A and B, and urged ... them"
+            return _people_before(head, unit, story) or list(story.targets)
+        return story.targets[-1:] if head.lower_ in {"it", "him", "her", "he", "she"} else []
     s, e = _phrase(head)
     span = head.doc[s:e]
     # the mention must hold the head word: "14 Karsistan police officers" is not Karsistan
@@ -520,6 +578,17 @@ def _resolve(head, unit: Unit, story: Story) -> list[Target]:
     return _referent(head, span, unit, story)
 
 
+def _people_before(pronoun, unit: Unit, story: Story) -> list[Target]:
+    """People named earlier in the pronoun's sentence, when there are several."""
+    lo, hi = unit.offset + pronoun.sent.start_char, unit.offset + pronoun.idx
+    people = [m for m in story.mentions if m.kind == "person" and lo <= m.start < hi]
+    names = list(dict.fromkeys(m.canonical for m in people))
+    if len(names) < 2:
+        return []
+    first = {m.canonical: m for m in reversed(people)}
+    return [Target(n, "person", first[n].role, first[n].role_country) for n in names]
+
+
 def _referent(head, span, unit: Unit, story: Story) -> list[Target]:
     """What a common noun refers back to: "the ship" -> the vessel named last, "the bank"
     -> the last organisation named "... Bank", "his interior minister" -> the person with
@@ -531,6 +600,12 @@ def _referent(head, span, unit: Unit, story: Story) -> list[Target]:
                   for p in c.children if p.dep_ == "pobj" and p.pos_ == "PROPN"]
     if members_of:  # "four leaders of the Red Dawn Front": the group is the target
         return _resolve(members_of[0], unit, story)
+    if head.lower_ in GOODS_NOUNS:  # "sanctions on European imports": the bloc's trade
+        places = [aliases.canonical_country(c.text) for c in head.children
+                  if c.dep_ in {"amod", "compound"}]
+        name = next((p for p in places if p), None)
+        if name:
+            return [Target(name, "organization" if name in ORG_NAMES else "location")]
     if head.tag_ == "NNS" or any(c.dep_ == "nummod" for c in head.children):
         return []  # "three tankers", "54 officials": an unnamed group
     before = unit.offset + span.start_char
