@@ -182,6 +182,18 @@ NEW_STORIES = {  # rule: (paragraphs, expected rows)
          "have said that he could face U.S. measures."),
         [("imposed", "United Kingdom", "Ivo Rask"),
          ("threatened", "United States Department of State", "Ivo Rask")]),
+    "a nationality adjective names the country when no body is named": (
+        ("Norland said it would expel French diplomats in retaliation for sanctions "
+         "imposed last month on Deputy Minister Ivo Rask.",),
+        [("imposed", "France", "Ivo Rask")]),
+    "the target's own nationality is not the authority": (
+        ("Sanctions were imposed last month on the Russian banker Ivo Rask.",),
+        [("imposed", None, "Ivo Rask")]),
+    "warned X that it could face: the pronoun is the one warned, the government that "
+    "of the country named before, not the warning one": (
+        ("Riots spread across Belarus this week as Germany warned the government that it "
+         "could face sanctions unless arrests stopped.",),
+        [("threatened", "Germany", "Belarus")]),
     "sanctions on a bloc's goods target the bloc": (
         ("Norland threatened to impose sanctions on European food imports.",),
         [("threatened", "Norland", "European Union")]),

@@ -105,6 +105,10 @@ ORG_NAMES = set(aliases.ORGANIZATIONS)
 # Words that name a measure only in a sentence already about sanctions ("he could face
 # U.S. measures" after "has not sanctioned him").
 SECONDARY_TRIGGERS = {"measures", "penalties"}
+# "warned/told X that it could face ...": verbs whose object the message is about
+WARNING_VERBS = ACTION_VERBS["threatened"] | forms("tell", "inform", "notify", extra=("told",))
+# "the government", "the regime": a country's government, named by owner or context
+GOVERNMENT_NOUNS = {"government", "regime", "authorities", "leadership"}
 
 
 def _measure(text: str, trigger_measures: list[str]) -> str | None:
@@ -225,6 +229,7 @@ class Story:
     # the body a call asked to act ("called on Britain to act"): who a later call on
     # unnamed "governments" addresses
     addressed: str | None = None
+    acting: str | None = None  # the authority of the clause being read
     targets: list[Target] = field(default_factory=list)
     vessels: list[str] = field(default_factory=list)
 
@@ -318,7 +323,7 @@ def _targets(verb, trigger) -> list:
                      and c.pos_ in {"NOUN", "PROPN"})
     heads = [h for h in heads if h.ent_type_ not in NOT_TARGET_ENTS]  # "on May 7"
     if not heads and (_is_subject_to(verb) or verb.lower_.startswith(("face", "risk"))):
-        heads.extend(c for c in verb.children if c.dep_ == "nsubj")  # "X could face ..."
+        heads.extend(_warned(c) for c in verb.children if c.dep_ == "nsubj")  # "X could face"
     if not heads and verb.dep_ == "acl" and verb.head.i != trigger.i:
         heads.append(_participle_target(verb))
     if not heads and verb.dep_ in {"advcl", "xcomp"} and _verb_action(verb.head) == "imposed":
@@ -331,6 +336,16 @@ def _targets(verb, trigger) -> list:
     for h in heads:
         out.extend(t for t in _conjuncts(_antecedent(h)) if t.lower_ not in MEASURE_NOUNS)
     return [_named(t) for t in out]
+
+
+def _warned(subject):
+    """ "warned the government that it could face sanctions": a pronoun subject of what a
+    warning says is the one warned (its object), when there is one."""
+    verb = subject.head
+    if subject.pos_ != "PRON" or verb.dep_ != "ccomp" \
+            or verb.head.lower_ not in WARNING_VERBS:
+        return subject
+    return next((c for c in verb.head.children if c.dep_ == "dobj"), subject)
 
 
 def _named(tok):
@@ -425,7 +440,18 @@ def _authority(verb, trigger, unit: Unit, sent, exclude: set[int], story: Story)
                              for c in owners) if b), None) \
         or _body_in(sent) or (story.addressed or story.authority if calling else
                               None if any(h.head.lower_ not in REPORT_VERBS for h in heads)
-                              else story.authority)
+                              else story.authority or _demonym_body(sent, exclude))
+
+
+def _demonym_body(sent, exclude: set[int]) -> str | None:
+    """ "X expelled British diplomats in response to sanctions imposed on Y": with no body
+    named, a nationality adjective outside the target's phrase names the sanctioning
+    country (the target's own, "Russian oligarch Y", is inside it)."""
+    for t in sent:
+        country = aliases.DEMONYMS.get(t.lower_) if t.ent_type_ == "NORP" else None
+        if country and not any(a.i in exclude for a in (t, *t.ancestors, *t.head.subtree)):
+            return country
+    return None
 
 
 def _names_again(head, authority: str | None) -> bool:
@@ -538,6 +564,7 @@ def _sentence_rows(unit: Unit, sent, triggers, story: Story) -> list[SanctionRec
             continue
         heads = _targets(verb, trigger)
         authority = _authority(verb, trigger, unit, sent, {t.i for t in heads}, story)
+        story.acting = authority
         reason = _reason(verb, trigger, sent_text)
         found = [t for head in heads for t in _resolve(head, unit, story)]
         for target in found:
@@ -606,6 +633,8 @@ def _referent(head, span, unit: Unit, story: Story) -> list[Target]:
         name = next((p for p in places if p), None)
         if name:
             return [Target(name, "organization" if name in ORG_NAMES else "location")]
+    if head.lower_ in GOVERNMENT_NOUNS:
+        return _government(head, span, unit, story)
     if head.tag_ == "NNS" or any(c.dep_ == "nummod" for c in head.children):
         return []  # "three tankers", "54 officials": an unnamed group
     before = unit.offset + span.start_char
@@ -619,6 +648,23 @@ def _referent(head, span, unit: Unit, story: Story) -> list[Target]:
                 m.kind == "organization" and m.canonical.lower().split()[-1] == head.lower_:
             return [Target(m.canonical, m.kind, m.role,
                            m.role_country if m.kind == "person" else None)]
+    return []
+
+
+def _government(head, span, unit: Unit, story: Story) -> list[Target]:
+    """ "the Karsistani government" -> Karsistan; "the government" alone -> the country
+    named last before it, other than the one acting against it."""
+    for c in head.children:
+        if c.dep_ in {"amod", "compound"} and c.ent_type_ in {"GPE", "NORP"}:
+            name = aliases.DEMONYMS.get(c.lower_)
+            return [Target(name, "location")] if name else _resolve(c, unit, story)
+    if any(c.dep_ == "poss" for c in head.children):
+        return []  # "its government", "her government": whose is not ours to guess
+    before = unit.offset + span.start_char
+    for m in reversed(story.mentions):
+        if m.start < before and m.kind == "location" and m.canonical != story.acting \
+                and aliases.alias_key(m.canonical) not in aliases.CAPITAL_ALIASES:
+            return [Target(m.canonical, "location")]
     return []
 
 
