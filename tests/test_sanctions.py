@@ -194,6 +194,22 @@ NEW_STORIES = {  # rule: (paragraphs, expected rows)
         ("Riots spread across Belarus this week as Germany warned the government that it "
          "could face sanctions unless arrests stopped.",),
         [("threatened", "Germany", "Belarus")]),
+    "the government an article's institutions belong to is the one called on": (
+        ("Senators on Monday called on the government to impose sanctions on Norland's "
+         "President Ivo Rask, a day after ministers announced a travel ban on his defence "
+         "minister.",
+         "The White House said Defence Minister Lena Orlova had been told of the ban."),
+        [("called_for", "United States", "Ivo Rask"),
+         ("imposed", "United States", "Lena Orlova")]),
+    "institutions of two countries name no home government": (
+        ("Senators called on the government to impose sanctions on Ivo Rask.",
+         "The White House and Downing Street declined to comment."),
+        [("called_for", None, "Ivo Rask")]),
+    "a conjoined clause with its own subject is its own event": (
+        ("Britain froze the assets of Lena Orlova, and lawmakers urged sanctions on "
+         "Ivo Rask.",),
+        [("imposed", "United Kingdom", "Lena Orlova"),
+         ("called_for", "United Kingdom", "Ivo Rask")]),
     "sanctions on a bloc's goods target the bloc": (
         ("Norland threatened to impose sanctions on European food imports.",),
         [("threatened", "Norland", "European Union")]),

@@ -75,6 +75,18 @@ GOVERNMENT_OF: dict[str, str] = {
     "European Commission": "European Union",
 }
 
+# Seats and bodies of a national government -> that country: an article that names
+# "Downing Street" or "the House of Commons" is about the British government, so its
+# unnamed "the government" or "ministers" are Britain's.
+INSTITUTIONS: dict[str, str] = {
+    "House of Commons": "United Kingdom", "House of Lords": "United Kingdom",
+    "Downing Street": "United Kingdom", "Whitehall": "United Kingdom",
+    "White House": "United States", "Congress": "United States",
+    "Capitol Hill": "United States", "Kremlin": "Russia", "State Duma": "Russia",
+    "Elysee Palace": "France", "Élysée": "France", "Bundestag": "Germany",
+    "Knesset": "Israel", "Lok Sabha": "India", "Zhongnanhai": "China",
+}
+
 # demonym / adjective -> country, for role_country ("Iranian Foreign Minister")
 DEMONYMS: dict[str, str] = {
     "american": "United States", "us": "United States", "british": "United Kingdom",

@@ -109,6 +109,10 @@ SECONDARY_TRIGGERS = {"measures", "penalties"}
 WARNING_VERBS = ACTION_VERBS["threatened"] | forms("tell", "inform", "notify", extra=("told",))
 # "the government", "the regime": a country's government, named by owner or context
 GOVERNMENT_NOUNS = {"government", "regime", "authorities", "leadership"}
+# Unnamed actors that are the article's own government ("called on the government to
+# impose", "ministers announced an asset freeze") when it names only one (see _home).
+HOME_ACTORS = {"government", "ministers", "cabinet"}
+INSTITUTION_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, aliases.INSTITUTIONS)) + r")\b")
 
 
 def _measure(text: str, trigger_measures: list[str]) -> str | None:
@@ -146,9 +150,21 @@ def _verb_chain(verb) -> list:
     """The verb and the verbs above it through xcomp/ccomp/advcl ("threatened to impose")."""
     chain = [verb]
     while chain[-1].dep_ in {"xcomp", "ccomp", "advcl", "conj", "pcomp", "acl"} \
-            and chain[-1].head != chain[-1] and len(chain) < 4:
+            and chain[-1].head != chain[-1] and len(chain) < 4 and not _is_own_event(chain[-1]):
         chain.append(chain[-1].head)
     return chain
+
+
+TEMPORAL_MARKS = {"after", "before", "since", "when", "once", "while", "until"}
+
+
+def _is_own_event(verb) -> bool:
+    """ "called for sanctions, a day after ministers announced a ban": a temporal clause
+    (or a conjoined clause with a subject of its own) reports an event of its own, not
+    one the verb above frames."""
+    return verb.dep_ in {"advcl", "conj"} and any(
+        c.dep_ == "mark" and c.lower_ in TEMPORAL_MARKS for c in verb.children) \
+        or verb.dep_ == "conj" and any(c.dep_ == "nsubj" for c in verb.children)
 
 
 def _is_subject_to(verb) -> bool:
@@ -230,6 +246,7 @@ class Story:
     # unnamed "governments" addresses
     addressed: str | None = None
     acting: str | None = None  # the authority of the clause being read
+    home: str | None = None  # the one government whose institutions the article names
     targets: list[Target] = field(default_factory=list)
     vessels: list[str] = field(default_factory=list)
 
@@ -424,6 +441,10 @@ def _authority(verb, trigger, unit: Unit, sent, exclude: set[int], story: Story)
             if body:
                 return body
             continue
+        if head.lower_ in HOME_ACTORS and story.home and head.pos_ == "NOUN" and not any(
+                c.dep_ in {"poss", "amod", "compound"} or c.dep_ == "prep" and c.lower_ in
+                {"of", "in"} for c in head.children):
+            return story.home  # "the government", "ministers": the article's own
         # its own name first: "on Britain, the EU and the US" -> Britain
         body = _body_in(span) or _body_in(doc[head.left_edge.i:head.right_edge.i + 1])
         if body and story.authority and head.head.lower_ in REPORT_VERBS \
@@ -509,7 +530,7 @@ def _reason(verb, trigger, sent_text: str) -> str | None:
 
 def extract_sanctions(units: list[Unit], mentions: list[Mention]) -> list[SanctionRecord]:
     rows: list[SanctionRecord] = []
-    story = Story(mentions)
+    story = Story(mentions, home=_home(units, mentions))
     for unit in units:
         for sent in unit.doc.sents:
             if len(sent) > MAX_SENTENCE_TOKENS:
@@ -531,6 +552,16 @@ def extract_sanctions(units: list[Unit], mentions: list[Mention]) -> list[Sancti
             r.sanction_index = len(out)
             out.append(r)
     return out
+
+
+def _home(units: list[Unit], mentions: list[Mention]) -> str | None:
+    """The country whose government the article is about, when its institutions or
+    ministries are named and all belong to one country ("Downing Street said ...")."""
+    found = {aliases.INSTITUTIONS[m.group(0)] for u in units
+             for m in INSTITUTION_RE.finditer(u.text)}
+    found |= {aliases.GOVERNMENT_OF[m.canonical] for m in mentions
+              if m.canonical in aliases.GOVERNMENT_OF}
+    return found.pop() if len(found) == 1 else None
 
 
 def _vessel_names(sent) -> list[str]:
@@ -648,6 +679,10 @@ def _referent(head, span, unit: Unit, story: Story) -> list[Target]:
                 m.kind == "organization" and m.canonical.lower().split()[-1] == head.lower_:
             return [Target(m.canonical, m.kind, m.role,
                            m.role_country if m.kind == "person" else None)]
+    for m in story.mentions:  # "his interior minister" in a lead, named in the next paragraph
+        if m.start > before and m.kind == "person" and m.role \
+                and m.role.lower().endswith(words):
+            return [Target(m.canonical, m.kind, m.role, m.role_country)]
     return []
 
 
