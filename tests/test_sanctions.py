@@ -210,6 +210,21 @@ NEW_STORIES = {  # rule: (paragraphs, expected rows)
          "Ivo Rask.",),
         [("imposed", "United Kingdom", "Lena Orlova"),
          ("called_for", "United Kingdom", "Ivo Rask")]),
+    "'ready to act against him' after a sanctions sentence is a threat; 'him' is a "
+    "person, not the company just sanctioned": (
+        ("Germany has frozen the assets of Ostwind Logistics, a firm owned by the brother "
+         "of General Peter Hansen. The sanctions do not cover Hansen himself. Officials said "
+         "Germany was ready to act against him within days.",),
+        [("imposed", "Germany", "Ostwind Logistics"),
+         ("threatened", "Germany", "Peter Hansen")]),
+    "'acted against' with no sanctions sentence before is no event": (
+        ("Germany was ready to act against General Ivo Rask, officials said.",),
+        []),
+    "'he' is the subject of the sentence before": (
+        ("General Peter Hansen, who serves under President Lena Orlova, is accused of "
+         "ordering the raids. He could face sanctions from the European Union if the raids "
+         "continue.",),
+        [("threatened", "European Union", "Peter Hansen")]),
     "sanctions on a bloc's goods target the bloc": (
         ("Norland threatened to impose sanctions on European food imports.",),
         [("threatened", "Norland", "European Union")]),

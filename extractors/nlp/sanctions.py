@@ -112,6 +112,11 @@ GOVERNMENT_NOUNS = {"government", "regime", "authorities", "leadership"}
 # Unnamed actors that are the article's own government ("called on the government to
 # impose", "ministers announced an asset freeze") when it names only one (see _home).
 HOME_ACTORS = {"government", "ministers", "cabinet"}
+# "ready to act against him" in a paragraph about sanctions: a threat of them. The verb
+# is a sanctions word only after a sentence of the paragraph with one, and only framed
+# (ready, prepared, threatened to ...): a bare "acted against" names no measure.
+ACT_AGAINST = forms("act", "move", extra=("acted",))
+READY_WORDS = {"ready", "prepared", "willing", "poised"}
 INSTITUTION_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, aliases.INSTITUTIONS)) + r")\b")
 
 
@@ -175,6 +180,10 @@ def _is_subject_to(verb) -> bool:
 def _verb_action(verb) -> str | None:
     if verb.pos_ == "NOUN":
         return ACTION_NOUNS.get(verb.lower_)
+    if verb.pos_ == "ADJ":
+        return "threatened" if verb.lower_ in READY_WORDS else None
+    if verb.lower_ in ACT_AGAINST:
+        return None
     for action in ("lifted", "eased", "extended", "called_for", "threatened", "imposed"):
         if verb.lower_ in ACTION_VERBS[action]:
             return action
@@ -532,12 +541,19 @@ def extract_sanctions(units: list[Unit], mentions: list[Mention]) -> list[Sancti
     rows: list[SanctionRecord] = []
     story = Story(mentions, home=_home(units, mentions))
     for unit in units:
+        on_topic = False  # an earlier sentence of this paragraph is about sanctions
         for sent in unit.doc.sents:
             if len(sent) > MAX_SENTENCE_TOKENS:
                 continue
             story.vessels += _vessel_names(sent)
             triggers = [t for t in sent if t.lower_ in TRIGGERS or t.lower_ in MEASURE_HEADS
                         and t.i > 0 and t.doc[t.i - 1].lower_ in MEASURE_MODIFIERS]
+            if not triggers and on_topic:
+                triggers = [t for t in sent if t.lower_ in ACT_AGAINST and t.pos_ == "VERB"
+                            and any(c.dep_ == "prep" and c.lower_ == "against"
+                                    for c in t.children)]
+            else:
+                on_topic = on_topic or bool(triggers)
             if triggers:
                 triggers += [t for t in sent if t.lower_ in SECONDARY_TRIGGERS]
                 rows.extend(_sentence_rows(unit, sent, triggers, story))
@@ -619,7 +635,9 @@ def _resolve(head, unit: Unit, story: Story) -> list[Target]:
     if head.pos_ == "PRON":  # "removed it from the list": the target named before
         if head.lower_ in {"they", "them"}:  # "named A and B, and urged ... them"
             return _people_before(head, unit, story) or list(story.targets)
-        return story.targets[-1:] if head.lower_ in {"it", "him", "her", "he", "she"} else []
+        if head.lower_ in PERSONAL_PRONOUNS:
+            return _person_before(head, unit, story)
+        return story.targets[-1:] if head.lower_ == "it" else []
     s, e = _phrase(head)
     span = head.doc[s:e]
     # the mention must hold the head word: "14 Karsistan police officers" is not Karsistan
@@ -634,6 +652,30 @@ def _resolve(head, unit: Unit, story: Story) -> list[Target]:
             return [Target(name, "vessel" if name in story.vessels else kind)]
         return []
     return _referent(head, span, unit, story)
+
+
+PERSONAL_PRONOUNS = {"him", "her", "he", "she"}
+
+
+def _person_before(pronoun, unit: Unit, story: Story) -> list[Target]:
+    """ "him": the last target unless it is no person, else the person named last before the
+    pronoun's sentence (one named in it is its subject or speaker, rarely its object),
+    the subject of the sentence before first."""
+    if story.targets and story.targets[-1].kind in {"person", None}:
+        return story.targets[-1:]
+    sent = pronoun.sent
+    start = unit.offset + sent.start_char
+    people = [m for m in story.mentions if m.kind == "person" and m.end <= start]
+    if sent.start > 0:  # the subject of the sentence before is the likeliest antecedent
+        before = pronoun.doc[sent.start - 1].sent
+        subjects = [c for c in before.root.children if c.dep_ in {"nsubj", "nsubjpass"}]
+        for subj in subjects:
+            s, e = unit.offset + subj.idx, unit.offset + subj.idx + len(subj)
+            m = next((m for m in people if m.start < e and s < m.end), None)
+            if m is not None:
+                return [Target(m.canonical, "person", m.role, m.role_country)]
+    m = people[-1] if people else None
+    return [Target(m.canonical, "person", m.role, m.role_country)] if m else []
 
 
 def _people_before(pronoun, unit: Unit, story: Story) -> list[Target]:
