@@ -51,6 +51,7 @@ class Source:
     max_retries: int = 3
     refresh_after_hours: float | None = None  # re-fetch a known page after this long
     obey_robots: bool = True
+    robots_sitemaps: bool = False  # also read the `Sitemap:` lines of the hosts' robots.txt
     profile: dict = field(default_factory=dict)  # per-site CSS selectors for the parser
 
 

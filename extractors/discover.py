@@ -1,12 +1,12 @@
 """Discover stage: feeds + sitemaps + configured URLs -> DiscoveredUrl; then plan fetches.
 
-Sitemaps from robots.txt (`Sitemap:` lines) are NOT used by default: a source gets exactly
-the feeds and sitemaps it lists. Reason: robots.txt is per host, not per publication, so on
-a shared host (the demo serves three papers from one origin) a feed-only source would pull
-in every other paper's sitemap, and on a real site it would turn "the latest items of this
-feed" into "the whole archive". Set ROBOTS_SITEMAPS_WHEN_NONE_CONFIGURED = True to use the
-`Sitemap:` lines of the feed hosts when a source lists feeds but no sitemaps (never for a
-URL-list-only source, never when obey_robots is false).
+Sitemaps from robots.txt (`Sitemap:` lines) are read only for a source that sets
+`robots_sitemaps: true`: by default a source gets exactly the feeds and sitemaps it lists.
+Reason: robots.txt is per host, not per publication, so on a shared host (the demo serves
+three papers from one origin) a feed-only source would pull in every other paper's sitemap,
+and on a real site it would turn "the latest items of this feed" into "the whole archive".
+With the switch on, the robots.txt of every host the source lists (feeds, sitemaps, URLs)
+adds its sitemaps (robots.txt is only read when obey_robots is on).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from extractors.urls import is_http_url, normalize_url
 
 MAX_SITEMAP_DEPTH = 3  # a configured sitemap is depth 1; an index at depth 3 is not followed
 MAX_DOCUMENTS = 100  # feeds + sitemaps fetched per source per run (crawl-delay adds up)
-ROBOTS_SITEMAPS_WHEN_NONE_CONFIGURED = False  # see the module docstring
 URLS_VIA = "urls"
 
 
@@ -76,15 +75,14 @@ def _read_feed(body: bytes, url: str, record: FetchRecord) -> list[Entry]:
 
 
 def _sitemap_urls_from_robots(source, run_id, client, records) -> list[str]:
-    if source.sitemaps or not source.feeds or not ROBOTS_SITEMAPS_WHEN_NONE_CONFIGURED:
+    if not source.robots_sitemaps:
         return []
     urls: list[str] = []
-    for origin in dict.fromkeys(
-        f"{urlsplit(f).scheme}://{urlsplit(f).netloc}" for f in source.feeds
-    ):
+    listed = (*source.feeds, *source.sitemaps, *source.urls)
+    for origin in dict.fromkeys(f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in listed):
         policy, robots_records = client.robots_policy(origin, run_id)
         records.extend(robots_records)
-        urls.extend(policy.sitemap_urls)
+        urls.extend(u for u in policy.sitemap_urls if u not in source.sitemaps)
     return urls
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 from datetime import UTC, datetime
 
-from extractors import discover as discover_module
 from extractors.config import Source
 from extractors.discover import MAX_SITEMAP_DEPTH, discover_source, plan_fetches
 from extractors.fetch import HttpClient
@@ -258,15 +257,15 @@ def test_robots_sitemap_lines_are_ignored_by_default(srv):
     assert "/from-robots.xml" not in paths(srv)
 
 
-def test_robots_sitemap_lines_used_when_switched_on(srv, monkeypatch):
-    monkeypatch.setattr(discover_module, "ROBOTS_SITEMAPS_WHEN_NONE_CONFIGURED", True)
+def test_robots_sitemap_lines_used_when_switched_on(srv):
     base = base_url(srv)
     srv.expect_request("/robots.txt").respond_with_data(
         f"User-agent: *\nAllow: /\nSitemap: {base}/from-robots.xml\n", content_type="text/plain"
     )
     srv.expect_request("/rss.xml").respond_with_data(rss(base), content_type="application/rss+xml")
     srv.expect_request("/from-robots.xml").respond_with_data(urlset(f"{base}/r1"), content_type=XML)
-    found, records = discover(local_source(feeds=(f"{base}/rss.xml",), obey_robots=True))
+    found, records = discover(local_source(feeds=(f"{base}/rss.xml",), obey_robots=True,
+                                           robots_sitemaps=True))
     assert {d.url for d in found} == {f"{base}/2026/05/01/one.html", f"{base}/r1"}
     assert [r.url.removeprefix(base) for r in records] == [
         "/robots.txt",
