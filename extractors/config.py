@@ -135,3 +135,22 @@ def load_sources(path: str | os.PathLike) -> list[Source]:
     if not path.is_file():
         raise ConfigError(f"sources file not found: {path}")
     return parse_sources(path.read_text(encoding="utf-8"), str(path))
+
+
+def check_run_params(sources: str, warehouse: str, max_articles) -> list[Source]:
+    """A DAG run's params, checked before any work starts: ConfigError naming the param.
+
+    Airflow's Param schema already refuses wrong types when a run is triggered; this adds
+    what a schema cannot see (the sources file's content, a warehouse path that is a folder).
+    """
+    if max_articles is not None and (isinstance(max_articles, bool)
+                                     or not isinstance(max_articles, int) or max_articles < 1):
+        raise ConfigError(f"param 'max_articles' must be an integer >= 1 or null, "
+                          f"got {max_articles!r}")
+    if not warehouse or Path(warehouse).is_dir():
+        raise ConfigError(f"param 'warehouse' must name a DuckDB file (e.g. "
+                          f"warehouse/news.duckdb), got {warehouse!r}")
+    try:
+        return load_sources(sources)
+    except ConfigError as exc:
+        raise ConfigError(f"param 'sources': {exc}") from exc

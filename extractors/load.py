@@ -65,7 +65,6 @@ RAW_TABLES = {
 BATCH_ROWS = 5_000
 # Enrichments per batch: each carries its mentions, quotes and sanctions (~100 rows).
 ENRICHMENT_BATCH = 500
-LOAD_MEMORY_LIMIT = "1GB"  # DuckDB's buffer cache during a load; it spills past this
 ANALYSIS_TABLES = {"entity_mentions": "mentions", "quotes": "quotes", "sanctions": "sanctions"}
 
 _ARROW_TYPES = {"str": pa.string(), "int": pa.int64(), "bool": pa.bool_(), "float": pa.float64()}

@@ -17,7 +17,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from extractors.config import load_sources
+from extractors.config import ConfigError, check_run_params
 from extractors.report import format_summary, summarize
 from extractors.stages import RunContext
 
@@ -98,7 +98,8 @@ def run_pipeline(sources: Path, warehouse: Path, max_articles: int | None = None
     log_path = logs / f"dags-test-{logical_date.replace(':', '')}.log"
     with demo_site_if_needed(sources, warehouse) as extra_env:
         env = {**os.environ, **extra_env}
-        load_sources(sources) if not extra_env else None  # fail fast, before Airflow starts
+        if not extra_env:  # fail fast, before Airflow starts (the demo's file is ours)
+            check_run_params(str(sources), str(warehouse), max_articles)
         with log_path.open("w") as log_file:
             airflow("dags", "test", DAG_ID, logical_date, "-c", json.dumps(conf),
                     env=env, log_file=log_file)
@@ -108,19 +109,30 @@ def run_pipeline(sources: Path, warehouse: Path, max_articles: int | None = None
     return summarize(ctx), failed, log_path
 
 
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", type=Path, required=True)
     parser.add_argument("--warehouse", type=Path, required=True)
-    parser.add_argument("--max-articles", type=int)
+    parser.add_argument("--max-articles", type=positive_int)
     parser.add_argument("--full-refresh", action="store_true")
     args = parser.parse_args(argv)
     sources, warehouse = args.sources.resolve(), args.warehouse.resolve()
     if not sources.is_file():
         print(f"error: sources file not found: {sources}", file=sys.stderr)
         return 2
-    summary, failed, log_path = run_pipeline(sources, warehouse, args.max_articles,
-                                             args.full_refresh)
+    try:
+        summary, failed, log_path = run_pipeline(sources, warehouse, args.max_articles,
+                                                 args.full_refresh)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     for line in log_path.read_text(errors="replace").splitlines():
         if "[stage]" in line:  # the DAG's own progress lines, without Airflow's decoration
             print(STAGE_LINE.sub("", line[line.find("[stage]"):]))

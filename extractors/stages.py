@@ -13,7 +13,9 @@ tests and the benchmark all exercise the same code. A run's files live under
 
 Only load, transform, validate and publish open the work database read-write, one at a
 time; discover and enrich open it read-only to learn what earlier runs already did.
-Heavy libraries (spaCy, dbt, GX) are imported inside the functions that need them.
+Heavy libraries (spaCy, dbt, GX, and pyarrow for the load) are imported inside the
+functions that need them: every stage runs in a process of its own, which pays for what
+it imports.
 """
 
 from __future__ import annotations
@@ -34,13 +36,6 @@ from urllib.parse import urlsplit
 
 from extractors import stagefiles
 from extractors.config import Source, load_sources
-from extractors.load import (
-    LOAD_MEMORY_LIMIT,
-    create_raw_tables,
-    load_enrichments,
-    load_stream,
-    transaction,
-)
 from extractors.records import (
     FetchRequest,
     KnownPage,
@@ -62,6 +57,17 @@ class RunContext:
     warehouse: str
     max_articles: int | None = None  # overrides every source's max_articles when set
     full_refresh: bool = False
+    # Airflow's run type ("scheduled", "manual", "backfill", ...) and data interval.
+    run_type: str = "manual"
+    data_interval_start: datetime | None = None
+    data_interval_end: datetime | None = None
+
+    @property
+    def is_backfill(self) -> bool:
+        """A backfill re-processes its data interval's discoveries; other runs take what
+        is new or changed since the last run."""
+        return self.run_type == "backfill" and None not in (self.data_interval_start,
+                                                              self.data_interval_end)
 
     @cached_property
     def paths(self) -> WarehousePaths:
@@ -85,11 +91,14 @@ class RunContext:
         return sorted((self.run_dir / stage).glob("*.jsonl"))
 
 
-def _read_work_db(ctx: RunContext, sql: str, params: list) -> list[tuple]:
-    """Query the work database read-only; a first run has no database or tables yet."""
+def _read_work_db(ctx: RunContext, sql: str, params: list, **tables) -> list[tuple]:
+    """Query the work database read-only; a first run has no database or tables yet.
+    `tables` (name=Arrow table) are registered for the query to join with."""
     if not ctx.paths.work.exists():
         return []
     with connect(ctx.paths.work, read_only=True) as con:
+        for name, table in tables.items():
+            con.register(name, table)
         try:
             return con.execute(sql, params).fetchall()
         except Exception as exc:  # duckdb.CatalogException before the first load
@@ -128,27 +137,54 @@ def known_pages(ctx: RunContext, source: str) -> dict[str, KnownPage]:
 def discover(ctx: RunContext, source_name: str) -> dict:
     from extractors.discover import discover_source, plan_fetches
     from extractors.fetch import HttpClient
+    from extractors.window import split_by_window
 
     source = ctx.sources[source_name]
     with HttpClient(source) as client:
         discovered, feed_records = discover_source(source, ctx.run_id, client)
-    known = {} if ctx.full_refresh else known_pages(ctx, source_name)
-    to_fetch, unchanged = plan_fetches(source, discovered, known, datetime.now(UTC))
+    if ctx.is_backfill:
+        # The window's discoveries, known or not, fetched without ETag/Last-Modified: a
+        # 304 would leave the backfill nothing to re-parse. Same body, same article
+        # version (raw.articles is keyed by article and archived body), so re-running a
+        # backfill adds no version.
+        window = split_by_window(discovered, ctx.data_interval_start, ctx.data_interval_end)
+        to_fetch, _ = plan_fetches(source, window.inside, {}, datetime.now(UTC))
+        counts = {"in_window": len(window.inside), "outside_window": len(window.outside),
+                  "undated": len(window.undated)}
+    else:
+        known = {} if ctx.full_refresh else known_pages(ctx, source_name)
+        to_fetch, unchanged = plan_fetches(source, discovered, known, datetime.now(UTC))
+        counts = {"unchanged": len(unchanged)}
     stagefiles.write_jsonl(ctx.file("feeds", source_name), feed_records)
     stagefiles.write_jsonl(ctx.file("discovered", source_name), discovered)
     stagefiles.write_jsonl(ctx.file("plan", source_name), to_fetch)
+    # A new plan starts a new fetch log. Fetch resumes from the log when only it is retried;
+    # a run whose discover runs again (cleared, or a backfill re-run with the same run_id)
+    # means to fetch its plan again, not to reuse what an earlier try fetched.
+    ctx.file("fetches", source_name).unlink(missing_ok=True)
     feeds_failed = sum(r.status == "failed" for r in feed_records)
     return {"discovered": len(discovered), "to_fetch": len(to_fetch),
-            "unchanged": len(unchanged), "feeds_failed": feeds_failed}
+            "feeds_failed": feeds_failed, **counts}
+
+
+def _is_final(row: dict) -> bool:
+    return row["status"] in FINAL_FETCH_STATUSES and not row.get("is_feed")
+
+
+def final_fetch_rows(path: Path) -> Iterator[dict]:
+    """The last finished attempt per page URL in a fetch log (robots.txt fetches left out),
+    in log order, streaming: the first pass keeps only each URL's last line number, so
+    memory holds the URLs, never the rows."""
+    last_line = {row["url"]: n for n, row in enumerate(stagefiles.read_jsonl(path))
+                 if _is_final(row)}
+    for n, row in enumerate(stagefiles.read_jsonl(path)):
+        if last_line.get(row["url"]) == n:
+            yield row
 
 
 def final_fetches(path: Path) -> dict[str, dict]:
-    """The last finished attempt per page URL in a fetch log (robots.txt fetches left out)."""
-    final = {}
-    for row in stagefiles.read_jsonl(path):
-        if row["status"] in FINAL_FETCH_STATUSES and not row.get("is_feed"):
-            final[row["url"]] = row
-    return final
+    """final_fetch_rows by URL, for callers that look rows up (tests, the run summary)."""
+    return {row["url"]: row for row in final_fetch_rows(path)}
 
 
 def fetch(ctx: RunContext, source_name: str) -> dict:
@@ -157,16 +193,18 @@ def fetch(ctx: RunContext, source_name: str) -> dict:
 
     source = ctx.sources[source_name]
     log_path = ctx.file("fetches", source_name)
-    done = final_fetches(log_path)  # a resumed run does not fetch a finished URL again
+    # A resumed run does not fetch a finished URL again.
+    done = {row["url"] for row in stagefiles.read_jsonl(log_path) if _is_final(row)}
     plan = [FetchRequest(**r) for r in stagefiles.read_jsonl(ctx.file("plan", source_name))]
     todo = [r for r in plan if r.url not in done]
     with stagefiles.open_append(log_path) as f:
         fetch_source(source, todo, ctx.run_id, Archive(ctx.paths.archive),
                      on_record=lambda record: stagefiles.append_line(f, record))
-    final = final_fetches(log_path)
-    counts = Counter(r["status"] for r in final.values())
-    counts.update(f"failed:{r['error_class']}" for r in final.values() if r["status"] == "failed")
-    counts.update(f"skipped:{r['error_class']}" for r in final.values() if r["status"] == "skipped")
+    counts = Counter()
+    for row in final_fetch_rows(log_path):
+        counts[row["status"]] += 1
+        if row["status"] in {"failed", "skipped"}:
+            counts[f"{row['status']}:{row['error_class']}"] += 1
     return {"planned": len(plan), "resumed_done": len(done), **counts}
 
 
@@ -205,21 +243,34 @@ def parse(ctx: RunContext, source_name: str) -> dict:
 
     source = ctx.sources[source_name]
     archive = Archive(ctx.paths.archive)
-    pages = [r for r in final_fetches(ctx.file("fetches", source_name)).values()
-             if r["status"] == "ok"]
-    articles = [parse_page(archive.get(r["content_sha256"]), r, source, ctx.run_id)
-                for r in pages]
-    stagefiles.write_jsonl(ctx.file("articles", source_name), articles)
-    return dict(Counter(a.parse_status for a in articles))
+    counts = Counter()
+
+    def articles() -> Iterator[ParsedArticle]:  # one page in memory at a time
+        for row in final_fetch_rows(ctx.file("fetches", source_name)):
+            if row["status"] == "ok":
+                article = parse_page(archive.get(row["content_sha256"]), row, source,
+                                     ctx.run_id)
+                counts[article.parse_status] += 1
+                yield article
+
+    stagefiles.write_jsonl(ctx.file("articles", source_name), articles())
+    return dict(counts)
 
 
 # --- enrich: all sources together, so the model loads once ---
 
-def _enriched_versions(ctx: RunContext) -> set[tuple[str, str]]:
-    # Only an 'error' is retried: 'too_long' and 'skipped_empty' would come out the same.
-    rows = _read_work_db(ctx, "select article_id, content_hash from raw.enrichments "
-                              "where status <> 'error'", [])
-    return set(rows)
+def _enriched_versions(ctx: RunContext, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of this run's (article_id, content_hash) earlier runs enriched: asked of the
+    database for these keys only, so the answer costs what the run holds, not the history.
+    Only an 'error' is retried: 'too_long' and 'skipped_empty' would come out the same."""
+    import pyarrow as pa
+
+    if not keys:
+        return set()
+    wanted = pa.table({"article_id": [k[0] for k in keys], "content_hash": [k[1] for k in keys]})
+    return set(_read_work_db(ctx, "select article_id, content_hash from raw.enrichments "
+                                  "semi join wanted using (article_id, content_hash) "
+                                  "where status <> 'error'", [], wanted=wanted))
 
 
 def article_from(row: dict) -> ParsedArticle:
@@ -261,9 +312,9 @@ def _processes_for(articles: int) -> int:
 
 
 def enrich(ctx: RunContext) -> dict:
-    done = set() if ctx.full_refresh else _enriched_versions(ctx)
-    pending = [key for key in ((row["article_id"], row["content_hash"])
-                               for row in _parsed_rows(ctx)) if key not in done]
+    parsed = [(row["article_id"], row["content_hash"]) for row in _parsed_rows(ctx)]
+    done = set() if ctx.full_refresh else _enriched_versions(ctx, parsed)
+    pending = [key for key in parsed if key not in done]
     # One body can reach us twice in a run (a syndicated copy keeps its own article_id).
     unique = list(dict.fromkeys(pending))
     processes = _processes_for(len(unique))
@@ -295,14 +346,19 @@ def enrich(ctx: RunContext) -> dict:
 def load(ctx: RunContext) -> dict:
     """Stream the run's files into raw in bounded Arrow batches (memory does not grow with
     the run's size)."""
+    from extractors.load import (
+        create_raw_tables,
+        load_enrichments,
+        load_stream,
+        transaction,
+    )
+
     def rows(*stage_names: str) -> Iterator[dict]:
         for stage in stage_names:
             for path in ctx.stage_files(stage):
                 yield from stagefiles.read_jsonl(path)
 
     with connect(ctx.paths.work) as con:
-        # DuckDB would otherwise cache up to 80% of RAM: a big run's load must stay small.
-        con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
         create_raw_tables(con)
         with transaction(con):
             counts = {
@@ -320,7 +376,14 @@ def transform(ctx: RunContext, layer: str | None = None) -> dict:
     from extractors.transform import LAYERS, run_dbt
 
     select = ["--select", *LAYERS[layer]] if layer else []
-    result = run_dbt(["build", *select], ctx.paths.work, full_refresh=ctx.full_refresh)
+    # Unit tests check the SQL against fixed fixtures, not the run's data: every run would
+    # get the same answer, at a fixed cost per run. They run where the SQL changes, in the
+    # test suite (tests/test_dbt.py builds the whole project), as dbt advises.
+    select += ["--exclude-resource-type", "unit_test"]
+    # A target folder per warehouse: two warehouses built at once would otherwise read each
+    # other's run results (and partial-parse state) in dbt_project/target.
+    result = run_dbt(["build", *select], ctx.paths.work, full_refresh=ctx.full_refresh,
+                     target_dir=ctx.paths.dbt_target)
     return {**result.counts, "seconds": result.elapsed_s, "warnings": len(result.warnings)}
 
 

@@ -16,6 +16,10 @@ from pathlib import Path
 
 import duckdb
 
+# DuckDB's buffer cache per connection (it spills to disk past this). Its default, 80% of
+# RAM, would let a load or a publish grow with the warehouse instead of staying flat.
+MEMORY_LIMIT = "1GB"
+
 
 @dataclass(frozen=True)
 class WarehousePaths:
@@ -24,6 +28,7 @@ class WarehousePaths:
     runs: Path  # per-run stage files (JSONL), the hand-off between tasks
     archive: str  # raw response archive: a folder or any fsspec URL
     validation: Path  # GX Data Docs and the per-run validation JSON
+    dbt_target: Path  # dbt's target folder (manifest, run results): one per warehouse
 
     def run_dir(self, run_id: str) -> Path:
         return self.runs / safe_name(run_id)
@@ -43,6 +48,7 @@ def paths_for(warehouse: str | os.PathLike) -> WarehousePaths:
         runs=base / "runs",
         archive=os.environ.get("NEWS_ARCHIVE_URL") or str(base / "archive"),
         validation=base / "validation",
+        dbt_target=base / "dbt-target",
     )
 
 
@@ -50,7 +56,7 @@ def paths_for(warehouse: str | os.PathLike) -> WarehousePaths:
 def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
     try:
         yield con
     finally:

@@ -60,3 +60,32 @@ def test_pipeline_order(dagbag):
         assert downstream in dag.get_task(upstream).downstream_task_ids
     assert dag.get_task("per_source.fetch").upstream_task_ids == {"per_source.discover"}
     assert dag.max_active_runs == 1
+
+
+def test_runs_have_a_data_interval_and_no_catch_up(dagbag):
+    from airflow.sdk import CronDataIntervalTimetable
+
+    dag = dagbag.dags["news_pipeline"]
+    # A backfill run re-processes its interval: the trigger timetable a bare cron string
+    # gets in Airflow 3 would give every run an empty one.
+    assert isinstance(dag.timetable, CronDataIntervalTimetable)
+    assert dag.catchup is False
+    assert dag.dagrun_timeout is not None
+
+
+@pytest.mark.parametrize(("conf", "message"), [
+    ({"max_articles": 0}, "Invalid input for param max_articles: 0 is less than the minimum"),
+    ({"max_articles": "ten"}, "Invalid input for param max_articles: 'ten' is not of type"),
+    ({"full_refresh": "yes"}, "Invalid input for param full_refresh"),
+])
+def test_a_bad_run_configuration_is_refused_at_trigger_time(dagbag, conf, message):
+    """The Param schema Airflow checks a conf against (`dags trigger -c`, `backfill create
+    --dag-run-conf`), before any run exists."""
+    import copy
+
+    from airflow.sdk.exceptions import ParamValidationError
+
+    params = copy.deepcopy(dagbag.dags["news_pipeline"].params)
+    with pytest.raises(ParamValidationError) as error:
+        params.update(conf)
+    assert message in str(error.value)

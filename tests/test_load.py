@@ -2,8 +2,9 @@ import duckdb
 import pytest
 
 from extractors import stagefiles
-from extractors.load import create_raw_tables, load_rows
+from extractors.load import EnrichmentStatus, create_raw_tables, load_rows
 from extractors.records import EntityMention, ParsedArticle
+from extractors.stages import RunContext, _enriched_versions, final_fetch_rows
 
 
 @pytest.fixture
@@ -60,3 +61,28 @@ def test_torn_last_line_is_ignored_but_a_corrupt_middle_line_is_an_error(tmp_pat
     path.write_text('{"a": 1}\n{"a": \n{"a": 3}\n')
     with pytest.raises(ValueError):
         list(stagefiles.read_jsonl(path))
+
+
+def test_a_fetch_log_yields_each_pages_last_finished_attempt_in_log_order(tmp_path):
+    path = tmp_path / "fetches.jsonl"
+    rows = [{"url": "a", "attempt": 1, "status": "retrying"},
+            {"url": "b", "attempt": 1, "status": "ok"},
+            {"url": "robots", "attempt": 1, "status": "ok", "is_feed": True},
+            {"url": "a", "attempt": 2, "status": "failed"},
+            {"url": "a", "attempt": 1, "status": "ok"}]  # a resumed run fetched it again
+    path.write_text("".join(stagefiles.to_json(r) + "\n" for r in rows) + '{"url": "c", "att')
+    assert [(r["url"], r["status"]) for r in final_fetch_rows(path)] == [("b", "ok"), ("a", "ok")]
+
+
+def test_enrich_asks_the_database_only_about_this_runs_versions(tmp_path):
+    ctx = RunContext(run_id="run-2", sources_file="unused.yml",
+                     warehouse=str(tmp_path / "news.duckdb"))
+    assert _enriched_versions(ctx, [("a1", "h-v1")]) == set()  # no database yet
+    with duckdb.connect(str(ctx.paths.work)) as con:
+        create_raw_tables(con)
+        load_rows(con, "enrichments", [EnrichmentStatus("a1", "h-v1", "ok"),
+                                       EnrichmentStatus("a2", "h-v1", "error"),
+                                       EnrichmentStatus("a3", "h-v1", "ok")], "run-1")
+    # a2 failed, so it is tried again; a3 is not in this run; a1 at v2 is a new version
+    keys = [("a1", "h-v1"), ("a2", "h-v1"), ("a1", "h-v2")]
+    assert _enriched_versions(ctx, keys) == {("a1", "h-v1")}
