@@ -225,6 +225,13 @@ NEW_STORIES = {  # rule: (paragraphs, expected rows)
          "ordering the raids. He could face sanctions from the European Union if the raids "
          "continue.",),
         [("threatened", "European Union", "Peter Hansen")]),
+    "in a sanctions story, a package aimed at X that is ready is a threat": (
+        ("Canada renewed its sanctions on Belarus on Monday.",
+         "Diplomats said a second package aimed at Belarus's state banks was ready."),
+        [("extended", "Canada", "Belarus"), ("threatened", "Canada", "Belarus")]),
+    "a package in a story with no sanctions is no sanctions word": (
+        ("Diplomats said a second package aimed at Belarus's state banks was ready.",),
+        []),
     "sanctions on a bloc's goods target the bloc": (
         ("Norland threatened to impose sanctions on European food imports.",),
         [("threatened", "Norland", "European Union")]),

@@ -105,6 +105,11 @@ ORG_NAMES = set(aliases.ORGANIZATIONS)
 # Words that name a measure only in a sentence already about sanctions ("he could face
 # U.S. measures" after "has not sanctioned him").
 SECONDARY_TRIGGERS = {"measures", "penalties"}
+# Words that name sanctions in an article that has already reported some ("a separate
+# package aimed at the banks is ready").
+STORY_TRIGGERS = {"package", "packages"}
+# Participles that give a measure its target: "a package aimed at X's banks".
+AIMED_AT = {"aimed", "directed", "targeted"}
 # "warned/told X that it could face ...": verbs whose object the message is about
 WARNING_VERBS = ACTION_VERBS["threatened"] | forms("tell", "inform", "notify", extra=("told",))
 # "the government", "the regime": a country's government, named by owner or context
@@ -187,7 +192,11 @@ def _verb_action(verb) -> str | None:
     for action in ("lifted", "eased", "extended", "called_for", "threatened", "imposed"):
         if verb.lower_ in ACTION_VERBS[action]:
             return action
-    return "imposed" if _is_subject_to(verb) else None
+    if _is_subject_to(verb):
+        return "imposed"
+    # "a package ... is ready": measures prepared, not taken
+    return "threatened" if any(c.dep_ == "acomp" and c.lower_ in READY_WORDS
+                               for c in verb.children) else None
 
 
 def _is_hypothetical(chain) -> bool:
@@ -340,6 +349,9 @@ def _targets(verb, trigger) -> list:
                              for p in prep.children if p.dep_ == "pobj")
                 heads.extend(s for rel in c.children if rel.dep_ == "relcl"
                              for s in rel.children if s.dep_ == "nsubj")
+    heads.extend(p for c in trigger.children if c.dep_ == "acl" and c.lower_ in AIMED_AT
+                 for prep in c.children if prep.dep_ == "prep" and prep.lower_ == "at"
+                 for p in prep.children if p.dep_ == "pobj")  # "a package aimed at X"
     if verb.lower_ in TARGET_NOUNS and verb.pos_ == "NOUN":  # "X, the target of ..."
         heads.extend([verb.head] if verb.dep_ == "appos" else
                      [c for c in verb.head.children if c.dep_ == "nsubj"]
@@ -429,7 +441,7 @@ def _authority(verb, trigger, unit: Unit, sent, exclude: set[int], story: Story)
     # a call names who should act; the caller ("a rights group urged ...") is no authority
     calling = action_of(verb) == "called_for"
     subjects = [] if calling else [c for v in _verb_chain(verb) for c in v.children
-                                   if c.dep_ == "nsubj"]
+                                   if c.dep_ == "nsubj" and c.i != trigger.i]
     agents = [p for c in verb.children if c.dep_ == "agent" for p in c.children
               if p.dep_ == "pobj"]
     heads = [h for h in (*_addressees(verb), *agents, *map(_antecedent, subjects))
@@ -548,6 +560,8 @@ def extract_sanctions(units: list[Unit], mentions: list[Mention]) -> list[Sancti
             story.vessels += _vessel_names(sent)
             triggers = [t for t in sent if t.lower_ in TRIGGERS or t.lower_ in MEASURE_HEADS
                         and t.i > 0 and t.doc[t.i - 1].lower_ in MEASURE_MODIFIERS]
+            if not triggers and story.authority:
+                triggers = [t for t in sent if t.lower_ in STORY_TRIGGERS and t.pos_ == "NOUN"]
             if not triggers and on_topic:
                 triggers = [t for t in sent if t.lower_ in ACT_AGAINST and t.pos_ == "VERB"
                             and any(c.dep_ == "prep" and c.lower_ == "against"
