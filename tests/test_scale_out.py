@@ -1,0 +1,264 @@
+"""Past one machine, proven on one: the news_pipeline DAG under Airflow's LocalExecutor, with
+the metadata DB on PostgreSQL, runs the per-source tasks in parallel.
+
+A deployment in miniature: a PostgreSQL server (tests/local_postgres.py), `airflow db
+migrate` into it, then the api-server (task workers report to its execution API), the
+scheduler (LocalExecutor) and the dag-processor as separate processes; one run triggered
+through the REST API on the demo site. The verdict comes from the metadata DB's
+task_instance rows: the run succeeded, two sources' tasks ran at the same time, and the
+DuckDB writers (one-slot pool) never did.
+
+`make scale-out` runs the same for a user and prints the timeline
+(`python -m tests.test_scale_out`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, closing, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import requests
+
+from demo_site.serve import start_demo_server
+from tests import local_postgres
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[1]
+AIRFLOW = str(Path(sys.executable).parent / "airflow")
+DAG_ID = "news_pipeline"
+WRITER_POOL = "news_warehouse_writer"
+MAX_ARTICLES = 2  # per source: enough for every stage to do real work, quickly
+RUN_TIMEOUT_S = 300
+
+
+@dataclass(frozen=True)
+class TaskSpan:
+    task_id: str
+    map_index: int  # -1 unless mapped (per_source.* has one per source)
+    state: str
+    pool: str
+    start: datetime
+    end: datetime
+
+    @property
+    def name(self) -> str:
+        return self.task_id + (f"[{self.map_index}]" if self.map_index >= 0 else "")
+
+    def overlaps(self, other: TaskSpan) -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    state: str
+    spans: list[TaskSpan]
+    start_up_s: float  # PostgreSQL up -> the DAG served, pool created
+    run_s: float  # triggered -> finished
+
+
+def airflow_env(home: Path, database_url: str, api_port: int, demo_url: str) -> dict:
+    return {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database_url,
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": "4",  # a 2-core machine; a real worker sets its own
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
+        # every component must sign and check task tokens with the same secret
+        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
+        # the REST API without a login: it listens on 127.0.0.1 only, for this run
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+        # only the triggered run: no scheduled run of the latest hour queues behind it
+        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+        "DEMO_BASE_URL": demo_url,  # the demo sources.yml's ${DEMO_BASE_URL}
+    }
+
+
+def airflow(env: dict, *args: str) -> None:
+    done = subprocess.run([AIRFLOW, *args], env=env, capture_output=True, text=True,
+                          timeout=300)
+    if done.returncode:
+        raise RuntimeError(f"airflow {' '.join(args)}:\n{done.stdout[-3000:]}{done.stderr}")
+
+
+@contextmanager
+def airflow_process(env: dict, name: str, *args: str) -> Iterator[subprocess.Popen]:
+    """One Airflow component, logging to $AIRFLOW_HOME/<name>.log; stopped with its children
+    (the LocalExecutor's workers) on exit."""
+    log_path = Path(env["AIRFLOW_HOME"]) / f"{name}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen([AIRFLOW, *args], env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            yield process
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+@contextmanager
+def local_executor_on_postgres(workdir: Path, postgres: dict) -> Iterator[tuple[str, dict]]:
+    """Airflow on the given PostgreSQL server, serving the demo site; yields (REST API URL,
+    PostgreSQL environment of the metadata DB)."""
+    with closing(local_postgres.connect(postgres)) as pg:
+        pg.autocommit = True  # CREATE DATABASE runs outside a transaction
+        pg.cursor().execute("create database airflow")
+    metadata = {**postgres, "NEWS_PG_DBNAME": "airflow"}
+    database_url = (f"postgresql+psycopg2://{postgres['NEWS_PG_USER']}@"
+                    f"{postgres['NEWS_PG_HOST']}:{postgres['NEWS_PG_PORT']}/airflow")
+    api_port = local_postgres.free_port()
+    with ExitStack() as stack:
+        demo_url, stop_demo = start_demo_server(port=0)
+        stack.callback(stop_demo)
+        home = workdir / "airflow-home"
+        home.mkdir(parents=True, exist_ok=True)
+        env = airflow_env(home, database_url, api_port, demo_url)
+        airflow(env, "db", "migrate")
+        processes = [stack.enter_context(airflow_process(env, *component)) for component in (
+            ("api-server", "api-server", "--host", "127.0.0.1", "--port", str(api_port)),
+            ("scheduler", "scheduler"),
+            ("dag-processor", "dag-processor"))]
+        api = f"http://127.0.0.1:{api_port}/api/v2"
+        wait_for(lambda: answers(f"{api}/dags/{DAG_ID}"), 180,
+                 f"the DAG was not served within 180 s (logs in {home})", processes)
+        # through the API that is up now: one Airflow CLI start-up less than `pools set`
+        requests.post(f"{api}/pools", timeout=60, json={
+            "name": WRITER_POOL, "slots": 1, "description": "one writer of the DuckDB work file",
+            "include_deferred": False}).raise_for_status()
+        yield api, metadata
+
+
+def answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=5).ok
+    except requests.RequestException:  # not up yet, or busy
+        return False
+
+
+def wait_for(ready, timeout_s: float, message: str, processes=()) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not ready():
+        if time.monotonic() > deadline:
+            raise TimeoutError(message)
+        if any(p.poll() is not None for p in processes):
+            raise RuntimeError(f"an Airflow process exited: {message}")
+        time.sleep(1)
+
+
+def trigger_and_wait(api: str, metadata: dict, conf: dict) -> tuple[str, str]:
+    """Trigger one run with conf through the REST API; return (run_id, final state), read
+    from the metadata DB (a busy api-server may be slow to answer, the database is not)."""
+    created = requests.post(f"{api}/dags/{DAG_ID}/dagRuns",
+                            json={"logical_date": None, "conf": conf}, timeout=60)
+    created.raise_for_status()
+    run_id = created.json()["dag_run_id"]
+    state = {}
+
+    def finished() -> bool:
+        with closing(local_postgres.connect(metadata)) as pg, pg.cursor() as cur:
+            cur.execute("select state from dag_run where dag_id = %s and run_id = %s",
+                        (DAG_ID, run_id))
+            state["run"] = cur.fetchone()[0]
+        return state["run"] in ("success", "failed")
+
+    wait_for(finished, RUN_TIMEOUT_S, f"run {run_id} unfinished after {RUN_TIMEOUT_S} s")
+    return run_id, state["run"]
+
+
+def task_spans(metadata: dict, run_id: str) -> list[TaskSpan]:
+    """The run's task instances as the metadata DB recorded them, in start order."""
+    with closing(local_postgres.connect(metadata)) as pg, pg.cursor() as cur:
+        cur.execute("select task_id, map_index, state, pool, start_date, end_date "
+                    "from task_instance where dag_id = %s and run_id = %s "
+                    "and start_date is not null order by start_date", (DAG_ID, run_id))
+        return [TaskSpan(*row) for row in cur.fetchall()]
+
+
+def overlapping_sources(spans: list[TaskSpan]) -> list[tuple[TaskSpan, TaskSpan]]:
+    """Pairs of per-source tasks of different sources that ran at the same time."""
+    mapped = [s for s in spans if s.task_id.startswith("per_source.")]
+    return [(a, b) for i, a in enumerate(mapped) for b in mapped[i + 1:]
+            if a.map_index != b.map_index and a.overlaps(b)]
+
+
+def overlapping_writers(spans: list[TaskSpan]) -> list[tuple[TaskSpan, TaskSpan]]:
+    writers = [s for s in spans if s.pool == WRITER_POOL]
+    return [(a, b) for i, a in enumerate(writers) for b in writers[i + 1:] if a.overlaps(b)]
+
+
+def run_scaled_out(workdir: Path, postgres: dict) -> RunOutcome:
+    started = time.monotonic()
+    with local_executor_on_postgres(workdir, postgres) as (api, metadata):
+        ready = time.monotonic()
+        conf = {"sources": str(ROOT / "demo_site" / "sources.yml"),
+                "warehouse": str(workdir / "warehouse" / "news.duckdb"),
+                "max_articles": MAX_ARTICLES}
+        run_id, state = trigger_and_wait(api, metadata, conf)
+        spans = task_spans(metadata, run_id)
+    return RunOutcome(run_id, state, spans, start_up_s=round(ready - started, 1),
+                      run_s=round(time.monotonic() - ready, 1))
+
+
+def timeline(outcome: RunOutcome) -> str:
+    """One line per task: seconds from the run's first start, pool, state."""
+    t0 = outcome.spans[0].start
+    return "\n".join(
+        f"  {(s.start - t0).total_seconds():6.1f} -> {(s.end - t0).total_seconds():6.1f} s  "
+        f"{s.name:32} {s.state:8} {s.pool}" for s in outcome.spans)
+
+
+def test_local_executor_on_postgres_runs_sources_in_parallel(tmp_path):
+    with local_postgres.postgres_for_tests() as postgres:
+        outcome = run_scaled_out(tmp_path, postgres)
+    report = f"run {outcome.run_id}: {outcome.state}\n{timeline(outcome)}"
+    assert outcome.state == "success", report
+    assert {s.state for s in outcome.spans} == {"success"}, report
+    assert len({s.map_index for s in outcome.spans if s.task_id.startswith("per_source.")
+                }) == 3, report  # the demo's three sources, one mapped group each
+    assert overlapping_sources(outcome.spans), report  # two sources at the same time
+    assert not overlapping_writers(outcome.spans), report  # one DuckDB writer at a time
+
+
+def main() -> int:
+    """`make scale-out`: the same run, reported for a reader."""
+    with tempfile.TemporaryDirectory(prefix="scale-out-", dir=ROOT / ".tmp") as workdir:
+        try:
+            with local_postgres.postgres_server() as postgres:
+                print(f"PostgreSQL on 127.0.0.1:{postgres['NEWS_PG_PORT']}; Airflow "
+                      "LocalExecutor: api-server + scheduler + dag-processor ...", flush=True)
+                outcome = run_scaled_out(Path(workdir), postgres)
+        except local_postgres.PostgresUnavailable as reason:
+            print(f"error: {reason}", file=sys.stderr)
+            return 1
+    print(f"run {outcome.run_id}: {outcome.state} in {outcome.run_s} s "
+          f"(Airflow start-up on PostgreSQL before it: {outcome.start_up_s} s)")
+    print(timeline(outcome))
+    pairs = overlapping_sources(outcome.spans)
+    print(f"per-source tasks of different sources running at once: {len(pairs)} pairs"
+          + (f", e.g. {pairs[0][0].name} and {pairs[0][1].name}" if pairs else ""))
+    print(f"DuckDB writers overlapping: {len(overlapping_writers(outcome.spans))}")
+    return 0 if outcome.state == "success" and pairs else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
