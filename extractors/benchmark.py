@@ -14,7 +14,8 @@ extractors.stages directly, outside Airflow:
 
 Each stage runs in a process of its own, as an Airflow task does: its CPU seconds are the
 process's and its workers', its peak RSS the largest sum over its process tree (sampled).
-Results go to <out>/bench-<timestamp>.json and the terminal.
+Results go to <out>/bench-<timestamp>.json, the terminal, and README.md's Performance
+section (between its bench markers; --no-readme leaves it alone).
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ PARALLEL_STAGES = ("fetch", "parse", "enrich")
 RSS_SAMPLE_SECONDS = 0.1
 NLP_SAMPLE = 100  # articles in the bare-nlp.pipe comparison
 MIB = 1024 * 1024
+README = Path(__file__).resolve().parent.parent / "README.md"
+README_BEGIN = "<!-- bench:begin (written by `make bench`) -->"
+README_END = "<!-- bench:end -->"
 # Stage processes are started fresh, as Airflow starts each task: forking this process
 # would copy pyarrow's threads into the child.
 SPAWN = get_context("spawn")
@@ -189,13 +193,21 @@ def parsed_articles(ctx: RunContext) -> int:
                for row in stagefiles.read_jsonl(path))
 
 
+def fetched_pages(fetch_result: dict) -> int:
+    """Pages the fetch stage finished with a body or a 304, over every source."""
+    return sum(counts.get("ok", 0) + counts.get("not_modified", 0)
+               for counts in fetch_result.get("counts", {}).values())
+
+
 def summarise(ctx: RunContext, results: dict) -> dict:
-    """Totals, each stage's share of the run's wall time and its articles per second."""
+    """Totals, each stage's share of the run's wall time and its articles per second (for
+    fetch, pages per second: a run stopped after fetch has parsed no article)."""
     articles = parsed_articles(ctx)
     total_wall = sum(r["wall_s"] for r in results.values())
-    for r in results.values():
+    for name, r in results.items():
+        done = fetched_pages(r) if name == "fetch" else articles
         r["share"] = round(r["wall_s"] / total_wall, 3) if total_wall else 0
-        r["articles_per_s"] = round(articles / r["wall_s"], 1) if r["wall_s"] else None
+        r["articles_per_s"] = round(done / r["wall_s"], 1) if r["wall_s"] else None
     return {"run_id": ctx.run_id, "articles": articles, "wall_s": round(total_wall, 2),
             "cpu_s": round(sum(r["cpu_s"] for r in results.values()), 2),
             "peak_rss_mib": max(r["peak_rss_mib"] for r in results.values()),
@@ -300,44 +312,78 @@ def cores(measure: dict) -> float:
     return round(measure["cpu_s"] / measure["wall_s"], 2) if measure["wall_s"] else 0.0
 
 
-def markdown(report: dict) -> str:
+def load_average() -> list[float]:
+    """1, 5 and 15-minute load averages, as `uptime` prints them."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def machine_line(report: dict) -> str:
     m = report["machine"]
-    lines = [f"Machine: {m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB, Python "
-             f"{m['python']}; load average {report['load_before']} before, "
-             f"{report['load_after']} after"
-             + (" (measured under load: other jobs shared the CPUs, so wall-clock figures are"
-                " inflated; CPU seconds are not)" if report["under_load"] else ""), "",
-             "| articles | run | stage | articles/s | wall s | CPU s | cores | peak RSS MiB "
-             "| share |", "|---:|---|---|---:|---:|---:|---:|---:|---:|"]
+    state = (f"load average (1, 5, 15 min) {report['load_before']} before, "
+             f"{report['load_after']} after")
+    if report["under_load"]:
+        state += (": measured under load, other jobs shared the CPUs, so wall-clock "
+                  "figures are inflated (CPU seconds are not)")
+    return (f"{m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB, Python "
+            f"{m['python']}; {state}")
+
+
+def size_table(size: dict) -> list[str]:
+    """One row per stage: the full run, then the 1% incremental run beside it."""
+    full, incremental = size["full"], size["incremental"]
+    lines = [f"| {size['articles']:,} articles | articles/s (fetch: pages/s) | wall s | CPU s "
+             "| cores | peak RSS MiB | share | 1% incremental: wall s | CPU s | peak RSS MiB |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, r in full["stages"].items():
+        inc = incremental["stages"].get(name, {})
+        failed = " FAILED" if "error" in r or "error" in inc else ""
+        lines.append(f"| {name}{failed} | {r['articles_per_s']} | {r['wall_s']} | {r['cpu_s']} "
+                     f"| {cores(r)} | {r['peak_rss_mib']} | {r['share']:.0%} "
+                     f"| {inc.get('wall_s', '')} | {inc.get('cpu_s', '')} "
+                     f"| {inc.get('peak_rss_mib', '')} |")
+    lines.append(f"| **total** ({full['articles']:,} parsed; incremental "
+                 f"{incremental['articles']:,}) | | **{full['wall_s']}** | **{full['cpu_s']}** "
+                 f"| {cores(full)} | {full['peak_rss_mib']} | | **{incremental['wall_s']}** "
+                 f"| **{incremental['cpu_s']}** | {incremental['peak_rss_mib']} |")
+    return lines
+
+
+def size_notes(size: dict) -> str:
+    floor = size["nlp_floor"]
+    notes = [f"incremental run = {size['incremental_share']:.1%} of the full run's wall "
+             f"time ({size['incremental_cpu_share']:.1%} of its CPU)",
+             f"dbt build {size['dbt_build_s']} s"]
+    if "ratio" in floor:
+        notes.append(f"enrich / bare nlp.pipe CPU = {floor['ratio']} on {floor['articles']}"
+                     f" articles (bare: {floor['bare_words_per_cpu_s']} words/CPU-s)")
+    errors = size["full"]["stages"].get("enrich", {}).get("counts", {}).get("status:error")
+    if errors:
+        notes.append(f"WARNING: enrich failed on {errors} articles, so their analysis "
+                     "time is missing")
+    if "speedup" in size:
+        notes.append("speed-up 1 -> 2 processes: " + ", ".join(
+            f"{k} {v['speedup']}x" for k, v in size["speedup"].items()))
+    return f"- {size['articles']:,} articles: " + "; ".join(notes)
+
+
+def markdown(report: dict) -> str:
+    lines = [f"Measured {report['started_at'][:16].replace('T', ' ')} UTC with "
+             f"`{report['command']}` on {machine_line(report)}."]
     for size in report["sizes"]:
-        for run in ("full", "incremental"):
-            summary = size[run]
-            for name, r in summary["stages"].items():
-                lines.append(f"| {size['articles']} | {run} | {name} | {r['articles_per_s']} | "
-                             f"{r['wall_s']} | {r['cpu_s']} | {cores(r)} | "
-                             f"{r['peak_rss_mib']} | {r['share']:.0%} |"
-                             + (" FAILED" if "error" in r else ""))
-            lines.append(f"| {size['articles']} | {run} | **total** ({summary['articles']} "
-                         f"parsed) | | **{summary['wall_s']}** | **{summary['cpu_s']}** | "
-                         f"{cores(summary)} | {summary['peak_rss_mib']} | |")
-    lines.append("")
-    for size in report["sizes"]:
-        floor = size["nlp_floor"]
-        notes = [f"incremental run = {size['incremental_share']:.1%} of the full run's wall "
-                 f"time ({size['incremental_cpu_share']:.1%} of its CPU)",
-                 f"dbt build {size['dbt_build_s']} s"]
-        if "ratio" in floor:
-            notes.append(f"enrich / bare nlp.pipe CPU = {floor['ratio']} on {floor['articles']}"
-                         f" articles (bare: {floor['bare_words_per_cpu_s']} words/CPU-s)")
-        errors = size["full"]["stages"].get("enrich", {}).get("counts", {}).get("status:error")
-        if errors:
-            notes.append(f"WARNING: enrich failed on {errors} articles, so their analysis "
-                         "time is missing")
-        if "speedup" in size:
-            notes.append("speed-up 1 -> 2 processes: " + ", ".join(
-                f"{k} {v['speedup']}x" for k, v in size["speedup"].items()))
-        lines.append(f"- {size['articles']} articles: " + "; ".join(notes))
+        lines += ["", *size_table(size)]
+    lines += ["", *(size_notes(size) for size in report["sizes"])]
     return "\n".join(lines)
+
+
+def update_readme(text: str, readme: Path = README) -> bool:
+    """Replace what lies between the bench markers of README.md; False if it has none."""
+    content = readme.read_text(encoding="utf-8")
+    begin, end = content.find(README_BEGIN), content.find(README_END)
+    if begin < 0 or end < begin:
+        return False
+    readme.write_text(content[:begin + len(README_BEGIN)] + "\n" + text + "\n"
+                      + content[end:], encoding="utf-8")
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -351,21 +397,29 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop each run after this stage (before validate, the second "
                              "run is not incremental: pages count as known once validated)")
     parser.add_argument("--out", type=Path, default=Path("bench-results"))
+    parser.add_argument("--no-readme", dest="readme", action="store_false",
+                        help="do not rewrite README.md's Performance table")
     args = parser.parse_args(argv)
     stage_names = ALL_STAGES[:ALL_STAGES.index(args.until) + 1]
     args.out.mkdir(parents=True, exist_ok=True)
     cache_bytecode(args.out.resolve() / ".pycache")
-    load_before = round(os.getloadavg()[0], 2)
-    report = {"started_at": datetime.now(UTC).isoformat(), "machine": machine(),
-              "processes": args.processes, "seed": args.seed, "load_before": load_before}
+    command = "python -m extractors.benchmark " + " ".join(argv if argv is not None
+                                                            else sys.argv[1:])
+    report = {"started_at": datetime.now(UTC).isoformat(), "command": command,
+              "machine": machine(), "processes": args.processes, "seed": args.seed,
+              "load_before": load_average()}
     report["sizes"] = [bench_size(n, args.seed, args.out.resolve(), args.processes,
                                   args.speedup_max, stage_names) for n in args.articles]
-    report["load_after"] = round(os.getloadavg()[0], 2)
+    report["load_after"] = load_average()
     # Runnable jobs before we started, or more than our own processes, share the CPUs.
-    report["under_load"] = load_before >= 0.5 or report["load_after"] > args.processes + 0.5
+    report["under_load"] = (report["load_before"][0] >= 0.5
+                            or report["load_after"][0] > args.processes + 0.5)
     path = args.out / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     path.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
-    print("\n" + markdown(report) + f"\n\nresults: {path}")
+    text = markdown(report)
+    print("\n" + text + f"\n\nresults: {path}")
+    if args.readme and not update_readme(text):
+        print(f"README.md has no {README_BEGIN} ... {README_END} markers: not updated")
     return 0 if all("error" not in r for s in report["sizes"] for run in ("full", "incremental")
                     for r in s[run]["stages"].values()) else 1
 

@@ -35,7 +35,7 @@ def test_the_site_lists_every_article_in_sitemaps():
 
 def test_benchmark_runs_and_writes_its_json(tmp_path, capsys):
     code = benchmark.main(["--articles", "20", "--out", str(tmp_path), "--speedup-max", "0",
-                           "--until", "load"])
+                           "--until", "load", "--no-readme"])
     assert code == 0
     report = json.loads(next(tmp_path.glob("bench-*.json")).read_text())
     assert {"machine", "sizes", "load_before", "load_after", "under_load"} <= set(report)
@@ -49,4 +49,20 @@ def test_benchmark_runs_and_writes_its_json(tmp_path, capsys):
         for stage in size[run]["stages"].values():
             assert STAGE_FIELDS <= set(stage)
     assert size["nlp_floor"]["ratio"] > 0
-    assert "| 20 | full | enrich |" in capsys.readouterr().out
+    fetch = size["full"]["stages"]["fetch"]  # fetch's rate counts pages (20 articles here)
+    assert benchmark.fetched_pages(fetch) == 20
+    assert fetch["articles_per_s"] == round(20 / fetch["wall_s"], 1)
+    out = capsys.readouterr().out
+    assert "| 20 articles |" in out and "| enrich |" in out
+    assert f"`python -m extractors.benchmark --articles 20 --out {tmp_path}" in out
+
+
+def test_the_readme_table_is_replaced_between_its_markers_only(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Intro\n{benchmark.README_BEGIN}\nold table\n{benchmark.README_END}\n"
+                      "## Next\n")
+    assert benchmark.update_readme("new table", readme)
+    assert readme.read_text() == (f"# Intro\n{benchmark.README_BEGIN}\nnew table\n"
+                                  f"{benchmark.README_END}\n## Next\n")
+    readme.write_text("no markers\n")
+    assert not benchmark.update_readme("new table", readme)
