@@ -10,6 +10,9 @@ N         ?= 1000 10000
 
 VENV := .venv
 BIN  := $(VENV)/bin
+# dbt's own virtualenv (extractors.transform runs its `dbt`; NEWS_DBT_EXECUTABLE overrides)
+DBT_VENV := .venv-dbt
+DBT      := $(DBT_VENV)/bin/dbt
 UV_VERSION := 0.13.8
 
 # A working Python 3.12 (spaCy is faster there), else 3.11. pyenv shims may name an
@@ -29,18 +32,20 @@ export DO_NOT_TRACK := 1
 export TMPDIR := $(CURDIR)/.tmp
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: help setup run test lint eval eval-parser airflow docs bench lock clean
+.PHONY: help setup run test test-faults lint eval eval-parser airflow scale-out docs bench lock clean
 help:
 	@echo "make run    - set up, serve the demo site, run the news_pipeline DAG once, print a summary"
 	@echo "make test   - set up and run the test suite"
+	@echo "make test-faults - the fault-injection suite alone; rewrites README's results table"
 	@echo "make lint   - ruff (including Airflow AIR rules)"
 	@echo "make eval-parser DATA=<folder>  - article-extraction precision/recall/F1"
 	@echo "make eval   - score NLP extraction against the demo gold (and GOLD=<jsonl> quotes set)"
 	@echo "make airflow - start Airflow locally (web UI on http://localhost:8080)"
+	@echo "make scale-out - the DAG under the LocalExecutor with PostgreSQL metadata; task timeline"
 	@echo "make docs   - build and serve the dbt documentation site (after one make run)"
 	@echo "make bench  - benchmark the stages on a synthetic corpus (N=\"1000 10000\"; N=100000)"
 
-setup: $(VENV)/.installed .airflow/.migrated
+setup: $(VENV)/.installed $(DBT_VENV)/.installed .airflow/.migrated
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: need Python 3.11 or 3.12 on PATH"; exit 1; }
@@ -49,6 +54,13 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $@
+
+# No pip inside: the main venv's uv installs it. The .gitignore keeps it out of `git status`.
+$(DBT_VENV)/.installed: requirements-dbt.lock $(VENV)/.installed
+	test -x $(DBT_VENV)/bin/python || $(PYTHON) -m venv --without-pip $(DBT_VENV)
+	echo '*' > $(DBT_VENV)/.gitignore
+	$(BIN)/uv pip sync -q --python $(DBT_VENV)/bin/python requirements-dbt.lock
 	touch $@
 
 .airflow/.migrated: $(VENV)/.installed
@@ -66,6 +78,11 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
+# The table in README's "What we test against" is this run's figures, even when one fails.
+test-faults: setup
+	$(BIN)/python -m pytest -q -m faults tests/faults; status=$$?; \
+	  $(BIN)/python -m tests.faults.report --readme README.md && exit $$status
+
 lint: setup
 	$(BIN)/ruff check extractors dags tests demo_site
 
@@ -73,7 +90,12 @@ eval-parser: setup
 	$(BIN)/python -m extractors.evaluate_parser $(DATA)
 
 eval: setup
-	$(BIN)/python -m extractors.evaluate_nlp --demo demo_site/gold.json $(if $(wildcard $(GOLD)),--quotes $(GOLD))
+	$(BIN)/python -m extractors.evaluate_nlp --demo $(if $(wildcard $(GOLD)),--quotes $(GOLD))
+
+# Past one machine, in miniature: PostgreSQL (Debian's postgresql) holds Airflow's metadata,
+# api-server + scheduler (LocalExecutor) + dag-processor run one demo run; prints its timeline.
+scale-out: setup
+	$(BIN)/python -m tests.test_scale_out
 
 # The web UI with scheduler and workers; SIGINT (Ctrl-C) stops them all.
 airflow: setup
@@ -93,10 +115,12 @@ docs: setup
 bench: setup
 	$(BIN)/python -m extractors.benchmark --articles $(N) --out bench-results
 
-# Regenerate the lock after editing pyproject.toml dependencies.
+# Regenerate both locks after editing pyproject.toml: the main venv's, and dbt's (its group).
 lock: $(VENV)/.installed
 	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
 	  --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile --group pyproject.toml:dbt --universal --python-version 3.11 \
+	  --generate-hashes -o requirements-dbt.lock
 
 clean:
 	rm -rf .airflow .tmp warehouse

@@ -4,8 +4,8 @@
         [--from-stage fetch] [--pause-at fetch|parse|load:<table>|dbt|publish --barrier F]
         [--corrupt empty,future,script,twice] [--full-refresh]
 
-Stages run in DAG order (per source: discover, fetch, parse; then enrich, load, transform,
-validate, publish). One JSON line per stage goes to stdout. --pause-at stops the process
+Stages run in DAG order (per source: discover, fetch, parse; then enrich, load, dbt layer
+by layer, validate, publish). One JSON line per stage goes to stdout. --pause-at stops the process
 at a precise point inside a stage, writes the barrier file and sleeps, so the test can
 SIGKILL it there: deterministic kills without sleeps. Exit 3: a quality gate stopped the
 run (a dbt test or GX validation), with the gate's own message on stderr.
@@ -26,6 +26,7 @@ from pathlib import Path
 
 from extractors import stagefiles, stages
 from extractors.stages import RunContext, ValidationFailed
+from extractors.transform import LAYERS as DBT_LAYERS
 from extractors.transform import DbtError
 
 PER_SOURCE = ("discover", "fetch", "parse")
@@ -167,7 +168,10 @@ def run(ctx: RunContext, from_stage: str, corrupt: set[str]) -> None:
     if corrupt:
         corrupt_articles(ctx, corrupt)
     for stage in GLOBAL:
-        if stage in todo:
+        if stage == "transform" and stage in todo:  # one dbt build per layer, as the DAG does
+            for layer in DBT_LAYERS:
+                report(stage, layer, stages.transform(ctx, layer))
+        elif stage in todo:
             report(stage, None, getattr(stages, stage)(ctx))
 
 
