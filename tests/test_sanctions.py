@@ -46,6 +46,9 @@ def test_negation_counterfactual_and_unnamed_targets_give_no_event(nlp, sentence
     "Brussels could impose sanctions on Lena Orlova, diplomats said.",
     "The G7 threatened to impose an oil embargo on Valdoria.",
     "Lena Orlova could face sanctions, the minister warned.",
+    # the condition hangs from its own clause, not from the verb
+    "Germany said it would impose sanctions on Lena Orlova if her troops crossed the border.",
+    "Britain will freeze the assets of Lena Orlova unless the raids stop.",
 ])
 def test_hypotheticals_and_threats_are_not_impositions(nlp, sentence):
     rows = sanctions(nlp, sentence)
@@ -231,6 +234,15 @@ NEW_STORIES = {  # rule: (paragraphs, expected rows)
         [("extended", "Canada", "Belarus"), ("threatened", "Canada", "Belarus")]),
     "a package in a story with no sanctions is no sanctions word": (
         ("Diplomats said a second package aimed at Belarus's state banks was ready.",),
+        []),
+    "delayed identification: 'him' is the described chief, named in the next paragraph": (
+        ("German Chancellor Anna Weber condemned the threats made by Norland's army chief "
+         "and said Germany would impose sanctions on him if his troops crossed the border.",
+         "General Peter Hansen said on Friday that his army was only training."),
+        [("threatened", "Germany", "Peter Hansen")]),
+    "a chief named in apposition is no delayed identification": (
+        ("Norland's army chief, Peter Hansen, dismissed the sanctions imposed on him.",
+         "General Hans Keller said on Friday that his army was only training."),
         []),
     "sanctions on a bloc's goods target the bloc": (
         ("Norland threatened to impose sanctions on European food imports.",),

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extractors.nlp import aliases
+from extractors.nlp import aliases, roles
 from extractors.nlp.text import Mention, Unit, forms
 from extractors.records import SanctionRecord
 
@@ -203,7 +203,10 @@ def _is_hypothetical(chain) -> bool:
     """A modal or an "if" makes a threat. "said X would be subject to ...", with no "if",
     is the future of a reported decision, not a hypothesis."""
     children = [c for v in chain for c in v.children]
-    if any(c.dep_ == "mark" and c.lower_ == "if" for c in children):
+    # "if"/"unless" on the verb, or on a condition clause hanging from it ("would
+    # impose sanctions if his troops crossed the border")
+    marks = children + [m for c in children if c.dep_ == "advcl" for m in c.children]
+    if any(c.dep_ == "mark" and c.lower_ in {"if", "unless"} for c in marks):
         return True
     reported = any(v.dep_ == "ccomp" and v.head.lower_ in REPORT_VERBS for v in chain)
     return any(c.lower_ in HYPOTHETICAL_AUX and not (reported and c.lower_ == "would")
@@ -688,8 +691,26 @@ def _person_before(pronoun, unit: Unit, story: Story) -> list[Target]:
             m = next((m for m in people if m.start < e and s < m.end), None)
             if m is not None:
                 return [Target(m.canonical, "person", m.role, m.role_country)]
-    m = people[-1] if people else None
+    m = people[-1] if people else _identified_later(pronoun, unit, story)
     return [Target(m.canonical, "person", m.role, m.role_country)] if m else []
+
+
+def _identified_later(pronoun, unit: Unit, story: Story) -> Mention | None:
+    """Delayed identification in a lead: "the threats made by Valdoria's army chief ...
+    sanctions on him", the chief named in a later paragraph. A role description owned by
+    a country or group, earlier in the pronoun's sentence, is the antecedent; the person
+    is the first one named after the sentence who was not named before it."""
+    sent = pronoun.sent
+    described = [t for t in pronoun.doc[sent.start:pronoun.i] if t.pos_ == "NOUN"
+                 and t.lower_ in roles.ROLE_HEADS and t.ent_type_ != "PERSON"
+                 and any(c.dep_ == "poss" and c.pos_ == "PROPN" for c in t.children)
+                 and not any(c.dep_ == "appos" for c in t.children) and t.dep_ != "appos"]
+    if not described:
+        return None
+    end = unit.offset + sent.end_char
+    named_before = {m.canonical for m in story.mentions if m.start < end}
+    return next((m for m in story.mentions if m.kind == "person" and m.start >= end
+                 and m.canonical not in named_before), None)
 
 
 def _people_before(pronoun, unit: Unit, story: Story) -> list[Target]:
