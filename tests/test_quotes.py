@@ -116,6 +116,8 @@ def reported_texts(nlp, paragraph: str) -> dict:
     # "according to X" in mid-sentence: the sentence around it
     ("The talks, according to Marsh, were going well.",
      "The talks, according to Marsh, were going well", "Marsh"),
+    # a quoted fragment closing the clause is in the clause whole, marks included
+    ('The mayor, who says the plan is "reckless."', 'the plan is "reckless."', "who"),
 ])
 def test_reported_clause_rules(nlp, paragraph, content, speaker):
     found = reported_texts(nlp, paragraph)

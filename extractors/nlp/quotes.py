@@ -529,7 +529,11 @@ def reported(units: list[Unit], per_unit: list[list[Piece]]) -> list[tuple[int, 
                 continue
             if any(p.start < span[1] and span[0] < p.end for p in full):
                 continue  # the direct quote already carries these words
-            out.append((ui, span[0], span[1], att))
+            # a quoted fragment closing the clause ('it's "disastrous."') is in it whole:
+            # the parse hangs its closing mark and full stop outside the clause
+            end = max([span[1], *(p.end for p in per_unit[ui]
+                                  if span[0] <= p.start < span[1] < p.end)])
+            out.append((ui, span[0], end, att))
     return [r for r in out if not _nested(r, out, units)]
 
 
