@@ -116,6 +116,9 @@ def reported_texts(nlp, paragraph: str) -> dict:
     # "according to X" in mid-sentence: the sentence around it
     ("The talks, according to Marsh, were going well.",
      "The talks, according to Marsh, were going well", "Marsh"),
+    # an object cue whose complement is a clause: the clause is what was weighed
+    ("Several councillors questioned whether the new bridge would ever pay for itself.",
+     "whether the new bridge would ever pay for itself", "Several councillors"),
     # a quoted fragment closing the clause is in the clause whole, marks included
     ('The mayor, who says the plan is "reckless."', 'the plan is "reckless."', "who"),
 ])

@@ -105,7 +105,8 @@ OBJECT_CUES = forms(
     extra=("criticised", "criticized", "saw", "seen", "shown", "showed",
            ),
 )
-OBJECT_DEPS = {"dobj", "xcomp", "oprd", "prep", "dative", "attr"}
+# ... or whose clause is what they weigh ("questioned whether the plan would work")
+OBJECT_DEPS = {"dobj", "xcomp", "oprd", "prep", "dative", "attr", "ccomp"}
 # Prepositions after an object verb that start the content ("called for", "warned of").
 MIN_OBJECT_TOKENS = 3
 CONTENT_PREPS = {"for", "of", "on", "about", "against", "as", "to"}
