@@ -119,6 +119,16 @@ def reported_texts(nlp, paragraph: str) -> dict:
     # an object cue whose complement is a clause: the clause is what was weighed
     ("Several councillors questioned whether the new bridge would ever pay for itself.",
      "whether the new bridge would ever pay for itself", "Several councillors"),
+    # a cue noun: its owner speaks ("her call for ..."); a light verb's subject raises it
+    ("The mayor renewed her call for a second bridge across the river.",
+     "a second bridge across the river", "her"),
+    ("Councillor Dana Price raised doubts about the cost of the bridge.",
+     "the cost of the bridge", "Dana Price"),
+    ("Jonas Berg's claim that the bridge was safe has not convinced the engineers.",
+     "that the bridge was safe", "Jonas Berg's"),
+    # "responded by saying", "before adding": the one who acts is the speaker
+    ("The mayor responded by saying that the bridge would open in May.",
+     "that the bridge would open in May", "The mayor"),
     # a quoted fragment closing the clause is in the clause whole, marks included
     ('The mayor, who says the plan is "reckless."', 'the plan is "reckless."', "who"),
 ])

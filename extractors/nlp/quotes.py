@@ -273,6 +273,8 @@ def _speaker_head(tok, inside: list[bool], after_cue: bool):
             return subj[0]
         if verb.dep_ in {"xcomp", "conj", "advcl"} and verb.head != verb:
             verb = verb.head
+        elif verb.dep_ == "pcomp" and verb.head.dep_ == "prep":  # "responded by saying",
+            verb = verb.head.head  # "before adding": the one who acts says it
         else:
             break
     doc = tok.doc
@@ -515,6 +517,11 @@ def reported(units: list[Unit], per_unit: list[list[Piece]]) -> list[tuple[int, 
                 att = Attribution(cue="according to", cue_token=(ui, tok.i))
                 if objs:
                     att.speaker = (ui, *_speaker_span(objs[0], chunks))
+            elif tok.pos_ == "NOUN" and tok.lower_ in NOUN_CUES \
+                    and (found := _noun_content(doc, tok, in_full)) is not None:
+                span, head = found
+                att = Attribution(cue=tok.text, cue_token=(ui, tok.i))
+                att.speaker = (ui, *_speaker_span(head, chunks))
             elif tok.pos_ in {"VERB", "AUX"} and (tok.lower_ in REPORT_CUES
                                                   or tok.lower_ in OBJECT_CUES):
                 found = _verb_content(doc, tok, inside, in_full)
@@ -536,6 +543,57 @@ def reported(units: list[Unit], per_unit: list[list[Piece]]) -> list[tuple[int, 
                                   if span[0] <= p.start < span[1] < p.end)])
             out.append((ui, span[0], end, att))
     return [r for r in out if not _nested(r, out, units)]
+
+
+# Nouns that report what someone said, asked for or holds: "her call for a ban", "his
+# claim that ...", "the senator's criticism of the deal", "raised doubts about ...".
+NOUN_CUES = frozenset("""
+call calls claim claims statement criticism support endorsement opposition question
+questions doubt doubts fear fears concern concerns warning warnings promise promises pledge
+proposal demand demands suggestion argument assertion accusation accusations allegation
+allegations belief view views hope hopes attack attacks comment comments remark remarks
+praise complaint complaints plea vow insistence denial admission announcement speculation
+testimony appeal appeals
+""".split())
+NOUN_CONTENT_PREPS = {"for", "of", "about", "on", "against", "that", "over"}
+# Verbs that only carry a cue noun ("raised questions about", "expressed doubts about").
+LIGHT_VERBS = forms("make", "raise", "express", "voice", "issue", "give", "offer", "lend",
+                    "have", "renew", "repeat", "level", "pose")
+
+
+def _noun_content(doc, noun, inside):
+    """(content, speaker head) of a cue noun: its "for/of/about ..." object or its "that"
+    clause; the speaker is its owner ("her call for") or the subject of the light verb
+    that carries it ("X raised doubts about"). None without a speaker."""
+    content = None
+    for c in noun.children:
+        if inside[c.i] or c.i < noun.i:
+            continue
+        if c.dep_ == "prep" and c.lower_ in NOUN_CONTENT_PREPS:
+            objs = [p for p in c.children if p.dep_ in {"pobj", "pcomp"}]
+            if objs:
+                content = (objs[0].left_edge.i, objs[0].right_edge.i)
+                break
+        if c.dep_ in {"acl", "ccomp"} and any(m.lower_ == "that" and m.dep_ == "mark"
+                                              for m in c.children):
+            content = (c.left_edge.i, c.right_edge.i)
+            break
+    if content is None or content[1] - content[0] + 1 < 2:
+        return None
+    owners = [c for c in noun.children if c.dep_ == "poss"]
+    speaker = owners[0] if owners else None
+    verb = noun.head.head if noun.dep_ == "pobj" else noun.head
+    subject = next((c for c in verb.children if c.dep_ == "nsubj"), None) \
+        if noun.dep_ in {"dobj", "pobj"} else None
+    if speaker is None and noun.dep_ == "dobj" and noun.head.lower_ in LIGHT_VERBS:
+        speaker = subject
+    elif speaker is not None and speaker.pos_ == "PRON" and subject is not None \
+            and subject.pos_ in {"PROPN", "PRON"}:
+        speaker = subject  # "Trump laid out his concerns about": the one who has them acts
+    if speaker is None or inside[speaker.i] or speaker.pos_ not in {"PROPN", "PRON"} \
+            or speaker.tag_ in {"WDT", "DT"}:
+        return None  # "the investigation's calls", "that": no one who speaks
+    return (doc[content[0]].idx, _end_char(doc, content[1])), speaker
 
 
 def _nested(record, records, units) -> bool:
