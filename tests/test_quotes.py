@@ -129,6 +129,9 @@ def reported_texts(nlp, paragraph: str) -> dict:
     # "responded by saying", "before adding": the one who acts is the speaker
     ("The mayor responded by saying that the bridge would open in May.",
      "that the bridge would open in May", "The mayor"),
+    # "were more likely to say": the subject sits above the adjective
+    ("Older residents were more likely to say that the bridge was too expensive.",
+     "that the bridge was too expensive", "Older residents"),
     # a quoted fragment closing the clause is in the clause whole, marks included
     ('The mayor, who says the plan is "reckless."', 'the plan is "reckless."', "who"),
 ])

@@ -267,11 +267,12 @@ def _token_at(doc, char: int, forward: bool) -> int:
 def _speaker_head(tok, inside: list[bool], after_cue: bool):
     """The subject of a cue verb, by the parse, else by position ("said Marsh")."""
     verb = tok
-    for _ in range(3):  # "went on to say", "was quick to add": the subject sits higher
+    # "went on to say", "was quick to add", "were more likely to say": the subject sits higher
+    for _ in range(4):
         subj = [c for c in verb.children if c.dep_ in SUBJECT_DEPS and not inside[c.i]]
         if subj:
             return subj[0]
-        if verb.dep_ in {"xcomp", "conj", "advcl"} and verb.head != verb:
+        if verb.dep_ in {"xcomp", "conj", "advcl", "acomp"} and verb.head != verb:
             verb = verb.head
         elif verb.dep_ == "pcomp" and verb.head.dep_ == "prep":  # "responded by saying",
             verb = verb.head.head  # "before adding": the one who acts says it
@@ -680,7 +681,7 @@ def _object_content(doc, verb, inside) -> tuple[int, int] | None:
         return None
     first, last = parts[0], parts[-1]
     if last.right_edge.i - first.left_edge.i + 1 < MIN_OBJECT_TOKENS - (first.dep_ == "xcomp"):
-        return None  # "rejected the criticism" reports no words; "declined to comment" does
+        return None  # "rejected it" reports no words; "denied the claims" does
     if first.dep_ == "prep":  # "called for a ban": the content starts after "for"
         objs = [c for c in first.children if c.dep_ in {"pobj", "pcomp"}]
         if not objs:
