@@ -104,6 +104,13 @@ def test_scan_is_linear_on_hostile_input():
     assert time.perf_counter() - started < 2
 
 
+def test_a_title_ending_a_sentence_ends_a_list_of_fragments(nlp):
+    quotes = enrich(nlp, '"The plan is dead," Lena Holm said on the "Morning Show." '
+                         '"Nobody in this town wants it."').quotes
+    last = next(q for q in quotes if q.quote_text.startswith("Nobody"))
+    assert not last.is_fragment and last.speaker_text == "Lena Holm"
+
+
 def reported_texts(nlp, paragraph: str) -> dict:
     return {q.quote_text: q for q in enrich(nlp, paragraph).quotes if not q.is_direct}
 

@@ -218,8 +218,10 @@ def _is_fragment(text: str, piece: Piece, previous: Piece | None) -> bool:
     """Quoted words inside the writer's own clause: "the general's “reckless” threats"."""
     before = text[:piece.start].rstrip()
     if previous is not None and previous.fragment and \
-            LIST_GAP_RE.fullmatch(text[previous.end:piece.start]):
-        return True  # "“ugly,” “a shock” and “a fight”": a list of fragments
+            LIST_GAP_RE.fullmatch(text[previous.end:piece.start]) and \
+            not text[previous.start:previous.end].rstrip("”\"' ").endswith(tuple(SENTENCE_END)):
+        return True  # "“ugly,” “a shock” and “a fight”": a list of fragments (a title
+        # ending a sentence, 'on “Meet the Press.” “Listening ...”', ends the list)
     if not before or before[-1] in FULL_QUOTE_LEADS or before[-1] in "”\"'":
         return False
     if before[-1] in SENTENCE_END and not ABBREVIATION_END_RE.search(before):
