@@ -131,7 +131,10 @@ def run_dbt(command: list[str], work_db: Path, full_refresh: bool = False,
                        output_tail=tail)
     if proc.returncode != 0 or failures:
         summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no results"
-        lines = [f"dbt {' '.join(command)} failed (exit {proc.returncode}; {summary})"]
+        # The verb first ("dbt build failed"), the full command after: a task log's reader
+        # sees what failed before the selection flags.
+        lines = [f"dbt {command[0]} failed (exit {proc.returncode}; {summary}): "
+                 f"dbt {' '.join(command)}"]
         lines += [f"  {f}" for f in failures] or [f"  {tail}"]
         raise DbtError("\n".join(lines), result)
     return result

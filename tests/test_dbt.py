@@ -365,6 +365,7 @@ def test_failing_build_raises_readable_error(builds, tmp_path):
     with pytest.raises(DbtError) as err:
         run_dbt(["test", "--select", "stg_entity_mentions"], db, target_dir=tmp_path / "t")
     assert "stg_entity_mentions" in str(err.value) and "accepted_values" in str(err.value)
+    assert str(err.value).startswith("dbt test failed (exit 1; ")  # the verb before the flags
 
 
 def test_docs_generate_documents_every_model_and_column(builds):
