@@ -111,6 +111,14 @@ def test_a_title_ending_a_sentence_ends_a_list_of_fragments(nlp):
     assert not last.is_fragment and last.speaker_text == "Lena Holm"
 
 
+def test_a_paragraph_that_is_only_a_quote_continues_the_last_speaker(nlp):
+    quotes = enrich(nlp, '"The bridge is safe," Lena Holm said on Monday.',
+                    '"We checked every bolt twice."').quotes
+    first, second = (q for q in quotes if q.is_direct)
+    assert second.speaker_text == "Lena Holm"
+    assert (second.speaker_start, second.cue) == (first.speaker_start, first.cue)
+
+
 def reported_texts(nlp, paragraph: str) -> dict:
     return {q.quote_text: q for q in enrich(nlp, paragraph).quotes if not q.is_direct}
 

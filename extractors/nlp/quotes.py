@@ -453,6 +453,7 @@ def _content_text(text: str, piece: Piece) -> str:
 def group_direct(units: list[Unit], per_unit: list[list[Piece]]) -> list[Group]:
     groups: list[Group] = []
     open_group: Group | None = None  # a quote still open at a paragraph end
+    prev_quoted: Group | None = None  # an attributed quote ending the last paragraph
     prev_colon: Attribution | None = None
     for ui, pieces in enumerate(per_unit):
         doc = units[ui].doc
@@ -476,6 +477,16 @@ def group_direct(units: list[Unit], per_unit: list[list[Piece]]) -> list[Group]:
             if att.cue is None and not p.fragment and prev_colon is not None \
                     and not units[ui].text[:p.start].strip():
                 att = prev_colon  # "X said:" ending the previous paragraph
+            if att.cue is None and not p.fragment and not p.continued and p.closed \
+                    and not unit_groups and prev_quoted is not None \
+                    and not units[ui].text[:p.start].strip() \
+                    and not units[ui].text[p.end:].strip() \
+                    and _family(units[ui].text, p) == _family(
+                        units[prev_quoted.pieces[-1].unit].text, prev_quoted.pieces[-1]):
+                # '“A,” Marsh said.' then a paragraph that opens with '“B.”' and names no
+                # one: still Marsh (a quote left open runs on to its own attribution)
+                prev_quoted.pieces.append(p)
+                continue
             if att.cue is None and not p.fragment and not p.continued and \
                     not _content_text(units[ui].text, p).endswith(END_PUNCT):
                 p.fragment = True  # “Lilyhammer” is a title
@@ -490,12 +501,25 @@ def group_direct(units: list[Unit], per_unit: list[list[Piece]]) -> list[Group]:
             if not p.closed:
                 open_group = unit_groups[-1]
         groups.extend(unit_groups)
+        # the paragraph ends with an attributed quote and its attribution: a quote opening
+        # the next paragraph with none of its own continues it
+        last_group = unit_groups[-1] if unit_groups else None
+        prev_quoted = last_group if last_group is not None and last_group.attribution.cue \
+            and not last_group.pieces[-1].fragment and _ends_attribution(
+                units[ui].text, last_group) else None
         prev_colon = None
         if units[ui].text.rstrip().endswith(":"):
             end_piece = Piece(ui, len(units[ui].text), len(units[ui].text), True)
             att = _attribute(ui, doc, end_piece, inside, chunks, SPEECH_CUES)
             prev_colon = att if att.cue else None
     return groups
+
+
+def _ends_attribution(text: str, group: Group) -> bool:
+    """The paragraph ends with the group's last quote, or that quote and a short
+    attribution after it ('“...,” Marsh said.')."""
+    tail = text[group.pieces[-1].end:].strip()
+    return len(tail.split()) <= 8 and not QUOTE_MARK_RE.search(tail)
 
 
 # --- reported speech ---
