@@ -92,3 +92,13 @@ def test_entity_ends_before_a_finite_verb(nlp):
     ent = doc[1:8]  # the span the small model sometimes returns
     assert _before_verb(ent).text == "Office of Foreign Assets Control"
     assert _before_verb(doc[1:6]).text == "Office of Foreign Assets Control"
+
+
+def test_a_person_name_never_keeps_a_leading_the(nlp):
+    # The small model takes one tanker of the demo's list for a person; the canonical name
+    # must still be the ship's ("Aurora Star"), as the sanctions gold names it.
+    result = enrich(nlp, "OFAC added the Sea Lantern, the Aurora Star and the Polar Wren to "
+                         "its list of blocked property.")
+    names = {m.canonical_name for m in result.mentions}
+    assert "Aurora Star" in names
+    assert not [n for n in names if n.lower().startswith("the ")]

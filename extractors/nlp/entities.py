@@ -83,7 +83,9 @@ def raw_mentions(units: list[Unit]) -> list[Mention]:
                 kind = "location" if aliases.canonical_country(text) else "organization"
                 canonical = aliases.canonical_name(text)
             else:
-                canonical = aliases.canonical_name(text) if kind != "person" else text
+                # tidied for people too: a name never begins with "the", and when the NER
+                # takes a ship for a person ("the Aurora Star"), the ship's name is without it
+                canonical = aliases.canonical_name(text)
             # keep the offsets of the cleaned text inside the span
             lead = span.text.find(text)
             start = unit.offset + span.start_char + max(lead, 0)
