@@ -326,8 +326,10 @@ def _htmldate(html: str) -> str | None:
     try:
         from htmldate import find_date
 
-        found = find_date(html, extensive_search=False, original_date=True,
-                          outputformat="%Y-%m-%dT%H:%M:%S")
+        # Bytes, never str: htmldate downloads a str that looks like a URL, and a page whose
+        # text is "http://169.254.169.254/..." would make the parser fetch it, past netguard.
+        found = find_date(html.encode("utf-8", "replace"), extensive_search=False,
+                          original_date=True, outputformat="%Y-%m-%dT%H:%M:%S")
     except Exception as exc:  # noqa: BLE001 - a fallback must not fail the page
         log.debug("htmldate failed: %s", exc)
         return None

@@ -306,6 +306,15 @@ def test_property_generated_html_gives_a_record(body, head):
     assert parse_article(html, "https://example.com/2026/05/12/x") == a  # deterministic
 
 
+def test_a_page_that_is_only_a_url_is_never_fetched(httpserver):
+    # Found by the property test below: htmldate, the last-resort date finder, downloads a
+    # str that looks like a URL. A page must never make the parser open a connection.
+    url = httpserver.url_for("/latest/meta-data")
+    record = parse_article(url, "https://example.com/x")
+    check_record(record)
+    assert httpserver.log == []
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.text(max_size=300))
 def test_property_arbitrary_text(text):
