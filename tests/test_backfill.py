@@ -9,11 +9,8 @@ belongs to no window.
 """
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import duckdb
@@ -21,9 +18,10 @@ import pytest
 import requests
 
 from demo_site.serve import start_demo_server
+from tests.local_airflow import airflow, airflow_process, answers, base_env, wait_for
+from tests.local_postgres import free_port
 
 pytestmark = pytest.mark.e2e
-AIRFLOW = str(Path(sys.executable).parent / "airflow")
 DAG_ID = "news_pipeline"
 FROM_DATE, TO_DATE = "2026-05-13", "2026-05-14"  # two daily windows
 IN_WINDOW = {  # logical date (window start) -> the one story the feed dates inside it
@@ -35,19 +33,6 @@ UNDATED = "/old-gazette/archive/2026/05/02/story-110.html"
 FETCH_TIME_COLUMNS = ("fetched_at", "loaded_at")
 MARTS = ("articles", "entities", "entity_mentions", "quotes", "sanctions")
 RUN_TIMEOUT_S = 600  # per run: a loaded 2-core machine made one take 3 minutes
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def airflow(env: dict, *args: str) -> str:
-    done = subprocess.run([AIRFLOW, *args], env=env, capture_output=True, text=True,
-                          timeout=300)
-    assert done.returncode == 0, f"airflow {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
 
 
 @pytest.fixture(scope="module")
@@ -76,48 +61,19 @@ def scheduler(tmp_path_factory):
     """An Airflow with its own home: api-server (tasks report to it) and scheduler."""
     home = tmp_path_factory.mktemp("airflow-home")
     port = free_port()
-    env = {**os.environ,
-           "AIRFLOW_HOME": str(home),
-           "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-           "AIRFLOW__CORE__PARALLELISM": "4",
-           "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-           "AIRFLOW__API__PORT": str(port),
-           "AIRFLOW__API_AUTH__JWT_SECRET": "backfill-test-only-" + "x" * 64,
-           "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-           # Only the backfill's runs: no scheduled run of the latest day interferes.
-           "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
-           "NEWS_SCHEDULE": "@daily"}
+    env = {**base_env(home, port), "AIRFLOW__API__PORT": str(port), "NEWS_SCHEDULE": "@daily"}
     airflow(env, "db", "migrate")
     airflow(env, "pools", "set", "news_warehouse_writer", "1", "one DuckDB writer")
     airflow(env, "dags", "reserialize")
     airflow(env, "dags", "unpause", DAG_ID)
-    processes = []
-    for name, args in (("api-server", ["api-server", "--host", "127.0.0.1", "--port",
-                                       str(port)]),
-                       ("scheduler", ["scheduler"])):
-        log = open(home / f"{name}.log", "w")  # noqa: SIM115 (closed with the process)
-        processes.append((subprocess.Popen([AIRFLOW, *args], env=env, stdout=log,
-                                           stderr=subprocess.STDOUT), log))
     api = f"http://127.0.0.1:{port}/api/v2"
-    try:
-        deadline = time.monotonic() + 120
-        while not _healthy(api):
-            assert time.monotonic() < deadline, "the api-server did not answer in 120 s"
-            assert all(p.poll() is None for p, _ in processes), f"see logs in {home}"
-            time.sleep(1)
+    with ExitStack() as stack:  # exits in reverse: the scheduler (its workers report to
+        processes = [stack.enter_context(airflow_process(env, *component))  # the api-server)
+                     for component in (("api-server", "api-server", "--host", "127.0.0.1",
+                                        "--port", str(port)), ("scheduler", "scheduler"))]
+        wait_for(lambda: answers(f"{api}/monitor/health"), 120,
+                 f"the api-server did not answer in 120 s (logs in {home})", processes)
         yield env, api
-    finally:
-        for process, log in reversed(processes):  # the scheduler first: its workers
-            process.terminate()                    # report to the api-server
-            process.wait(timeout=60)
-            log.close()
-
-
-def _healthy(api: str) -> bool:
-    try:
-        return requests.get(f"{api}/monitor/health", timeout=2).ok
-    except requests.ConnectionError:
-        return False
 
 
 def backfill(env: dict, api: str, conf: dict, reprocess: str) -> dict[str, dict]:

@@ -14,10 +14,6 @@ DuckDB writers (one-slot pool) never did.
 
 from __future__ import annotations
 
-import os
-import secrets
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,10 +28,10 @@ import requests
 
 from demo_site.serve import start_demo_server
 from tests import local_postgres
+from tests.local_airflow import airflow, airflow_process, answers, base_env, wait_for
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[1]
-AIRFLOW = str(Path(sys.executable).parent / "airflow")
 DAG_ID = "news_pipeline"
 WRITER_POOL = "news_warehouse_writer"
 MAX_ARTICLES = 2  # per source: enough for every stage to do real work, quickly
@@ -70,50 +66,14 @@ class RunOutcome:
 
 def airflow_env(home: Path, database_url: str, api_port: int, demo_url: str) -> dict:
     return {
-        **os.environ,
-        "AIRFLOW_HOME": str(home),
+        **base_env(home, api_port),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database_url,
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__CORE__PARALLELISM": "4",  # a 2-core machine; a real worker sets its own
         "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
-        # every component must sign and check task tokens with the same secret
-        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
-        # the REST API without a login: it listens on 127.0.0.1 only, for this run
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-        # only the triggered run: no scheduled run of the latest hour queues behind it
-        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
         "DEMO_BASE_URL": demo_url,  # the demo sources.yml's ${DEMO_BASE_URL}
     }
-
-
-def airflow(env: dict, *args: str) -> None:
-    done = subprocess.run([AIRFLOW, *args], env=env, capture_output=True, text=True,
-                          timeout=300)
-    if done.returncode:
-        raise RuntimeError(f"airflow {' '.join(args)}:\n{done.stdout[-3000:]}{done.stderr}")
-
-
-@contextmanager
-def airflow_process(env: dict, name: str, *args: str) -> Iterator[subprocess.Popen]:
-    """One Airflow component, logging to $AIRFLOW_HOME/<name>.log; stopped with its children
-    (the LocalExecutor's workers) on exit."""
-    log_path = Path(env["AIRFLOW_HOME"]) / f"{name}.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen([AIRFLOW, *args], env=env, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            yield process
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
 
 
 @contextmanager
@@ -146,23 +106,6 @@ def local_executor_on_postgres(workdir: Path, postgres: dict) -> Iterator[tuple[
             "name": WRITER_POOL, "slots": 1, "description": "one writer of the DuckDB work file",
             "include_deferred": False}).raise_for_status()
         yield api, metadata
-
-
-def answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=5).ok
-    except requests.RequestException:  # not up yet, or busy
-        return False
-
-
-def wait_for(ready, timeout_s: float, message: str, processes=()) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not ready():
-        if time.monotonic() > deadline:
-            raise TimeoutError(message)
-        if any(p.poll() is not None for p in processes):
-            raise RuntimeError(f"an Airflow process exited: {message}")
-        time.sleep(1)
 
 
 def trigger_and_wait(api: str, metadata: dict, conf: dict) -> tuple[str, str]:
