@@ -149,8 +149,28 @@ def reported_texts(nlp, paragraph: str) -> dict:
      "that the bridge was too expensive", "Older residents"),
     # a quoted fragment closing the clause is in the clause whole, marks included
     ('The mayor, who says the plan is "reckless."', 'the plan is "reckless."', "who"),
+    # an attribution inside the clause: the words on both sides were reported
+    ("The plan is finished, the mayor said, and the bridge will close.",
+     "The plan is finished, the mayor said, and the bridge will close", "the mayor"),
+    # an object cue reports its whole clause to the right, not only the object
+    ("The latest survey showed the mayor with a clear lead in the northern districts.",
+     "the mayor with a clear lead in the northern districts", "The latest survey"),
+    # a name alone is enough of an object
+    ("The union endorsed Lindqvist.", "Lindqvist", "The union"),
+    # the clause the verb governs, not the one before a colon
+    ("One thing was clear: the engineers told us the bridge was unsafe.",
+     "the bridge was unsafe", "the engineers"),
+    # talking about a topic; "to" after a verb of talking is the listener
+    ("The governor spoke to reporters about the cost of the new bridge.",
+     "the cost of the new bridge", "The governor"),
+    ("The council focused on the cost of the new bridge.", "the cost of the new bridge",
+     "The council"),
 ])
 def test_reported_clause_rules(nlp, paragraph, content, speaker):
     found = reported_texts(nlp, paragraph)
     assert content in found, found
     assert found[content].speaker_text == speaker
+
+
+def test_a_negated_verb_over_an_open_question_reports_nothing(nlp):
+    assert reported_texts(nlp, "The mayor did not say who would pay for the bridge.") == {}

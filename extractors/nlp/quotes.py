@@ -102,14 +102,23 @@ OBJECT_CUES = forms(
     "refuse", "intend", "wish", "expect", "see", "show", "remember", "explain",
     "favor", "favour", "like", "hate", "love", "fear", "complain", "insist", "boast",
     "joke", "testify", "comment", "note", "detail", "outline", "unveil",
-    extra=("criticised", "criticized", "saw", "seen", "shown", "showed",
-           ),
+    # speaking to or about someone, and judging them (communication and judgement verbs)
+    "speak", "inform", "assure", "reassure", "remind", "notify", "reference", "echo",
+    "quote", "credit", "fault", "assail", "chide", "scold", "rebuke", "ridicule",
+    "vouch", "request", "seek", "focus", "consider", "view", "regard", "deem",
+    extra=("criticised", "criticized", "saw", "seen", "shown", "showed", "spoke",
+           "spoken", "sought", "referred", "referring", "preferred", "preferring",
+           "planned", "planning", "focused", "focusing"),
 )
 # ... or whose clause is what they weigh ("questioned whether the plan would work")
 OBJECT_DEPS = {"dobj", "xcomp", "oprd", "prep", "dative", "attr", "ccomp"}
 # Prepositions after an object verb that start the content ("called for", "warned of").
-MIN_OBJECT_TOKENS = 3
+MIN_OBJECT_TOKENS = 2
 CONTENT_PREPS = {"for", "of", "on", "about", "against", "as", "to"}
+# ... except "to" after a verb of talking, which names the listener ("spoke to reporters").
+TALK_VERBS = forms("speak", "talk", "write", "explain", "complain", "apologize", "apologise",
+                   "testify", "comment", "joke", "boast", "lobby", "post", "tweet",
+                   extra=("spoke", "spoken", "wrote", "written"))
 SUBJECT_DEPS = {"nsubj", "nsubjpass"}
 NOMINAL_ORGS = {"the company", "the firm", "the bank", "the group", "the ministry",
                 "the department", "the agency", "the organisation", "the organization",
@@ -636,6 +645,8 @@ def _nested(record, records, units) -> bool:
 def _verb_content(doc, verb, inside, in_full):
     """(content span, speaker head) of a cue verb: the clause it reports, else (for an
     object cue with a subject) its object ("announced [the suspect's name]")."""
+    if _withheld(doc, verb):
+        return None
     if verb.lower_ in REPORT_CUES:
         comp = _reported_clause(verb, in_full)
         if comp is not None:
@@ -650,13 +661,26 @@ def _verb_content(doc, verb, inside, in_full):
     return span, head
 
 
+OPEN_QUESTION_WORDS = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how",
+                       "whether", "if"}
+
+
+def _withheld(doc, verb) -> bool:
+    """ "He did not say who might be next": a negated verb over an open question reports
+    nothing that was said."""
+    if not any(c.dep_ == "neg" for c in verb.children):
+        return False
+    after = [c for c in verb.rights if c.dep_ in {"ccomp", "xcomp", "dobj"}]
+    return bool(after) and doc[after[0].left_edge.i].lower_ in OPEN_QUESTION_WORDS
+
+
 def _reported_clause(verb, quoted: list[bool]):
     """The clause a report verb governs: its complement ("said [the plan is dead]", which
     may hold a quoted fragment), or the clause it interrupts ("The plan, he said, is
     dead" / "The plan is dead, he said"), unless that clause is a full direct quote."""
     comps = [c for c in verb.children if c.dep_ == "ccomp" and not quoted[c.i]]
-    if comps:
-        return comps[0]
+    if comps:  # "One point stands out: my friends tell me [they ...]": the one it governs
+        return min(comps, key=lambda c: c.i < verb.i)
     head = verb.head
     if verb.dep_ == "parataxis" and head.pos_ in {"VERB", "AUX"} and not quoted[head.i]:
         return head
@@ -665,10 +689,12 @@ def _reported_clause(verb, quoted: list[bool]):
 
 def _clause_span(doc, comp, verb) -> tuple[int, int]:
     """Characters of the reported clause; a trailing attribution ("..., he said") is not
-    part of what was reported."""
+    part of what was reported. An attribution inside the clause ("The plan is dead, he
+    said, and buried") stays in the span: the words on both sides were reported."""
     last = comp.right_edge.i
-    if verb.head == comp and verb.i > comp.i:  # "The plan is dead, he said."
-        last = min(last, verb.left_edge.i - 1)
+    if verb.head == comp and verb.i > comp.i and not any(
+            not t.is_punct for t in doc[verb.right_edge.i + 1:last + 1]):
+        last = verb.left_edge.i - 1  # "The plan is dead, he said."
     return _trimmed(doc, comp, comp.left_edge.i, last)
 
 
@@ -702,12 +728,14 @@ def _trimmed(doc, head, first: int, last: int) -> tuple[int, int]:
 def _object_content(doc, verb, inside) -> tuple[int, int] | None:
     """Object and complements right of an object cue: "urged [Britain to act now]"."""
     parts = [c for c in verb.rights if c.dep_ in OBJECT_DEPS and not inside[c.i]
-             and (c.dep_ != "prep" or c.lower_ in CONTENT_PREPS)]
+             and (c.dep_ != "prep" or c.lower_ in CONTENT_PREPS
+                  and not (c.lower_ == "to" and verb.lower_ in TALK_VERBS))]
     if not parts:
         return None
     first, last = parts[0], parts[-1]
-    if last.right_edge.i - first.left_edge.i + 1 < MIN_OBJECT_TOKENS - (first.dep_ == "xcomp"):
-        return None  # "rejected it" reports no words; "denied the claims" does
+    if last.right_edge.i - first.left_edge.i + 1 < MIN_OBJECT_TOKENS - (first.dep_ == "xcomp") \
+            and first.pos_ != "PROPN":
+        return None  # "rejected it" reports no words; "denied the claims", "backed Smith" do
     if first.dep_ == "prep":  # "called for a ban": the content starts after "for"
         objs = [c for c in first.children if c.dep_ in {"pobj", "pcomp"}]
         if not objs:
@@ -715,7 +743,27 @@ def _object_content(doc, verb, inside) -> tuple[int, int] | None:
         start = objs[0].left_edge.i
     else:
         start = first.left_edge.i
-    return doc[start].idx, _end_char(doc, last.right_edge.i)
+    return _trimmed(doc, verb, start, _reach(doc, verb, last.right_edge.i))
+
+
+# Right dependents that close what a verb reports: a second verb ("and suggested ..."),
+# or, after a comma or dash, the writer's own addition (", saying ...", ", a man who").
+COORDINATED_DEPS = {"cc", "conj", "parataxis"}
+ASIDE_DEPS = {"advcl", "npadvmod", "appos", "dep", "relcl", "acl", "ccomp", "xcomp"}
+ASIDE_MARKS = {",", "—", "–", "-", "--", ";", ":"}
+
+
+def _reach(doc, verb, last: int) -> int:
+    """Last token of what the verb reports: its objects and everything after them in its
+    clause ("showed Trump [with a lead] [in Ohio]"), up to a coordinated verb or aside."""
+    for c in verb.rights:
+        if c.i <= last or c.is_punct:
+            continue
+        if c.dep_ in COORDINATED_DEPS or c.dep_ in ASIDE_DEPS \
+                and doc[c.left_edge.i - 1].text in ASIDE_MARKS:
+            break
+        last = c.right_edge.i
+    return last
 
 
 def _end_char(doc, i: int) -> int:
