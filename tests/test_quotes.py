@@ -165,6 +165,10 @@ def reported_texts(nlp, paragraph: str) -> dict:
      "the cost of the new bridge", "The governor"),
     ("The council focused on the cost of the new bridge.", "the cost of the new bridge",
      "The council"),
+    # an attitude adjective: its clause or object is what the subject holds
+    ("Many residents are worried that the bridge will never open.",
+     "that the bridge will never open", "Many residents"),
+    ("The engineers were sceptical about the new design.", "the new design", "The engineers"),
 ])
 def test_reported_clause_rules(nlp, paragraph, content, speaker):
     found = reported_texts(nlp, paragraph)

@@ -558,6 +558,11 @@ def reported(units: list[Unit], per_unit: list[list[Piece]]) -> list[tuple[int, 
                 span, head = found
                 att = Attribution(cue=tok.text, cue_token=(ui, tok.i))
                 att.speaker = (ui, *_speaker_span(head, chunks))
+            elif tok.pos_ == "ADJ" and tok.lower_ in ATTITUDE_ADJECTIVES \
+                    and (found := _adjective_content(doc, tok, inside, in_full)) is not None:
+                span, head = found
+                att = Attribution(cue=tok.text, cue_token=(ui, tok.i))
+                att.speaker = (ui, *_speaker_span(head, chunks))
             elif tok.pos_ in {"VERB", "AUX"} and (tok.lower_ in REPORT_CUES
                                                   or tok.lower_ in OBJECT_CUES):
                 found = _verb_content(doc, tok, inside, in_full)
@@ -630,6 +635,42 @@ def _noun_content(doc, noun, inside):
             or speaker.tag_ in {"WDT", "DT"}:
         return None  # "the investigation's calls", "that": no one who speaks
     return (doc[content[0]].idx, _end_char(doc, content[1])), speaker
+
+
+# Adjectives of belief, feeling and stance: what they are about is held by the subject
+# ("Many voters are worried that ...", "She is confident of victory", "furious at").
+ATTITUDE_ADJECTIVES = frozenset("""
+worried concerned sure unsure confident certain uncertain convinced afraid fearful hopeful
+optimistic pessimistic skeptical sceptical wary furious angry upset happy glad pleased proud
+disappointed frustrated aware unaware critical supportive opposed eager keen determined
+adamant doubtful satisfied dissatisfied unhappy nervous anxious excited enthusiastic
+comfortable uncomfortable fond tired sick open willing reluctant insistent emphatic
+""".split())
+ADJECTIVE_PREPS = {"about", "of", "at", "with", "over", "that", "to", "on", "in"}
+
+
+def _adjective_content(doc, adj, inside, in_full):
+    """(content, speaker head) of an attitude adjective: its clause ("sure [that ...]",
+    "willing [to ...]") or its prepositional object ("worried about [the cost]"); the
+    speaker is the subject it is predicated of. None without both."""
+    content = None
+    for c in adj.rights:
+        if in_full[c.i]:
+            continue
+        if c.dep_ in {"ccomp", "xcomp"}:
+            content = (c.left_edge.i, c.right_edge.i)
+        elif c.dep_ == "prep" and c.lower_ in ADJECTIVE_PREPS:
+            objs = [o for o in c.children if o.dep_ in {"pobj", "pcomp"}]
+            if objs:
+                content = (objs[0].left_edge.i, objs[0].right_edge.i)
+        if content is not None:
+            break
+    if content is None or adj.dep_ not in {"acomp", "ROOT"}:
+        return None
+    head = _speaker_head(adj, inside, after_cue=False)
+    if head is None or head.pos_ not in SPEAKER_POS:
+        return None
+    return _trimmed(doc, adj, content[0], content[1]), head
 
 
 def _nested(record, records, units) -> bool:
