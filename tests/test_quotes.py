@@ -141,6 +141,10 @@ def reported_texts(nlp, paragraph: str) -> dict:
      "the cost of the bridge", "Dana Price"),
     ("Jonas Berg's claim that the bridge was safe has not convinced the engineers.",
      "that the bridge was safe", "Jonas Berg's"),
+    # an intention noun with its infinitive; an owner that is a common noun
+    ("Her decision to close the bridge angered many drivers.", "to close the bridge", "Her"),
+    ("The union's appeals for a higher minimum wage have failed.", "a higher minimum wage",
+     "union"),
     # "responded by saying", "before adding": the one who acts is the speaker
     ("The mayor responded by saying that the bridge would open in May.",
      "that the bridge would open in May", "The mayor"),

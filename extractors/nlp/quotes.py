@@ -595,6 +595,8 @@ proposal demand demands suggestion argument assertion accusation accusations all
 allegations belief view views hope hopes attack attacks comment comments remark remarks
 praise complaint complaints plea vow insistence denial admission announcement speculation
 testimony appeal appeals
+decision decisions plan plans desire intention commitment threat threats refusal offer bid
+defense defence embrace message opinion opinions perception perceptions case
 """.split())
 NOUN_CONTENT_PREPS = {"for", "of", "about", "on", "against", "that", "over"}
 # Verbs that only carry a cue noun ("raised questions about", "expressed doubts about").
@@ -615,8 +617,9 @@ def _noun_content(doc, noun, inside):
             if objs:
                 content = (objs[0].left_edge.i, objs[0].right_edge.i)
                 break
-        if c.dep_ in {"acl", "ccomp"} and any(m.lower_ == "that" and m.dep_ == "mark"
-                                              for m in c.children):
+        if c.dep_ in {"acl", "ccomp"} and any(
+                m.lower_ == "that" and m.dep_ == "mark" or m.lower_ == "to" and m.dep_ == "aux"
+                for m in c.children):  # "her claim that ...", "his decision to ..."
             content = (c.left_edge.i, c.right_edge.i)
             break
     if content is None or content[1] - content[0] + 1 < 2:
@@ -631,9 +634,9 @@ def _noun_content(doc, noun, inside):
     elif speaker is not None and speaker.pos_ == "PRON" and subject is not None \
             and subject.pos_ in {"PROPN", "PRON"}:
         speaker = subject  # "Trump laid out his concerns about": the one who has them acts
-    if speaker is None or inside[speaker.i] or speaker.pos_ not in {"PROPN", "PRON"} \
+    if speaker is None or inside[speaker.i] or speaker.pos_ not in SPEAKER_POS \
             or speaker.tag_ in {"WDT", "DT"}:
-        return None  # "the investigation's calls", "that": no one who speaks
+        return None  # "that": no one who speaks
     return (doc[content[0]].idx, _end_char(doc, content[1])), speaker
 
 
