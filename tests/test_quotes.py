@@ -182,3 +182,20 @@ def test_reported_clause_rules(nlp, paragraph, content, speaker):
 
 def test_a_negated_verb_over_an_open_question_reports_nothing(nlp):
     assert reported_texts(nlp, "The mayor did not say who would pay for the bridge.") == {}
+
+
+@pytest.mark.parametrize(("paragraph", "content"), [
+    # how something seems or is held to be: the subject and its complement, no speaker
+    ("The mayor seemed ready to resign.", "The mayor seemed ready to resign"),
+    ("The mayor is considered a favourite for the post.",
+     "The mayor is considered a favourite for the post"),
+    ("The new bridge, known as the Blue Line, opens in May.",
+     "The new bridge, known as the Blue Line"),
+    # an impersonal "it appears": the clause
+    ("It appears that the council has run out of money.",
+     "that the council has run out of money"),
+])
+def test_appearances_are_attributions_without_a_speaker(nlp, paragraph, content):
+    found = reported_texts(nlp, paragraph)
+    assert content in found, found
+    assert found[content].speaker_text is None

@@ -563,6 +563,13 @@ def reported(units: list[Unit], per_unit: list[list[Piece]]) -> list[tuple[int, 
                 span, head = found
                 att = Attribution(cue=tok.text, cue_token=(ui, tok.i))
                 att.speaker = (ui, *_speaker_span(head, chunks))
+            elif tok.pos_ in {"VERB", "AUX"} and tok.lower_ in APPEARANCE_CUES \
+                    and (span := _appearance_content(doc, tok, in_full)) is not None:
+                att = Attribution(cue=tok.text, cue_token=(ui, tok.i))
+                agents = [o for c in tok.children if c.dep_ == "agent" for o in c.children
+                          if o.dep_ == "pobj"]
+                if agents:
+                    att.speaker = (ui, *_speaker_span(agents[0], chunks))
             elif tok.pos_ in {"VERB", "AUX"} and (tok.lower_ in REPORT_CUES
                                                   or tok.lower_ in OBJECT_CUES):
                 found = _verb_content(doc, tok, inside, in_full)
@@ -674,6 +681,44 @@ def _adjective_content(doc, adj, inside, in_full):
     if head is None or head.pos_ not in SPEAKER_POS:
         return None
     return _trimmed(doc, adj, content[0], content[1]), head
+
+
+# How something seems, or is held to be, with no one saying it: "the race appears closer",
+# "the bill, known as ...", "X is considered a favourite". The judgement is the subject
+# and its complement; the verb between them is only the cue.
+# "look" only in its simple forms: "is looking to" is an intention, not an appearance.
+SEEM_VERBS = forms("seem", "appear", extra=("look", "looks", "looked"))
+JUDGED_PARTICIPLES = frozenset({"considered", "known", "regarded", "seen", "viewed",
+                                "deemed", "perceived", "described", "labeled", "labelled",
+                                "branded", "dubbed", "called", "billed", "touted"})
+APPEARANCE_CUES = SEEM_VERBS | JUDGED_PARTICIPLES
+COMPLEMENT_DEPS = {"xcomp", "oprd", "attr", "acomp"}
+
+
+def _appearance_content(doc, verb, in_full) -> tuple[int, int] | None:
+    """Characters from the subject to the end of its complement ("[the race] appears
+    [closer in Ohio]"), or the clause of an impersonal "it appears that ..."."""
+    passive = verb.lower_ in JUDGED_PARTICIPLES
+    if passive and not (verb.dep_ == "acl" or any(c.dep_ == "auxpass" for c in verb.children)):
+        return None  # "they considered the plan": a verb with its own subject
+    subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS]
+    comps = [c for c in verb.rights if not in_full[c.i] and (
+        c.dep_ in COMPLEMENT_DEPS or c.dep_ == "prep" and c.lower_ in {"as", "like", "for"})]
+    clauses = [c for c in verb.rights if c.dep_ == "ccomp" and not in_full[c.i]]
+    if subjects and subjects[0].lower_ == "it" and clauses and not passive:
+        return _trimmed(doc, clauses[0], clauses[0].left_edge.i, clauses[0].right_edge.i)
+    if not comps:
+        return None
+    if subjects:
+        first = subjects[0].left_edge.i
+    elif verb.dep_ == "acl":  # "a place known as ...": the noun it describes
+        first = verb.head.left_edge.i
+    else:
+        return None
+    last = comps[0].right_edge.i
+    if last - first < 2 or in_full[first]:
+        return None
+    return doc[first].idx, _end_char(doc, last)
 
 
 def _nested(record, records, units) -> bool:
