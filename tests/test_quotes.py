@@ -180,6 +180,11 @@ def test_reported_clause_rules(nlp, paragraph, content, speaker):
     assert found[content].speaker_text == speaker
 
 
+def test_a_passive_report_names_its_agent(nlp):
+    found = reported_texts(nlp, "The new bridge plan was criticized by the engineers.")
+    assert found["The new bridge plan"].speaker_text == "the engineers"
+
+
 def test_a_negated_verb_over_an_open_question_reports_nothing(nlp):
     assert reported_texts(nlp, "The mayor did not say who would pay for the bridge.") == {}
 
@@ -194,6 +199,10 @@ def test_a_negated_verb_over_an_open_question_reports_nothing(nlp):
     # an impersonal "it appears": the clause
     ("It appears that the council has run out of money.",
      "that the council has run out of money"),
+    # a report verb in the passive: what was reported is its subject (and complement)
+    ("The plan was criticized as too costly.", "The plan was criticized as too costly"),
+    ("Two officials were accused of taking bribes.",
+     "Two officials were accused of taking bribes"),
 ])
 def test_appearances_are_attributions_without_a_speaker(nlp, paragraph, content):
     found = reported_texts(nlp, paragraph)

@@ -563,7 +563,7 @@ def reported(units: list[Unit], per_unit: list[list[Piece]]) -> list[tuple[int, 
                 span, head = found
                 att = Attribution(cue=tok.text, cue_token=(ui, tok.i))
                 att.speaker = (ui, *_speaker_span(head, chunks))
-            elif tok.pos_ in {"VERB", "AUX"} and tok.lower_ in APPEARANCE_CUES \
+            elif tok.pos_ in {"VERB", "AUX"} and _appearance_cue(tok) \
                     and (span := _appearance_content(doc, tok, in_full)) is not None:
                 att = Attribution(cue=tok.text, cue_token=(ui, tok.i))
                 agents = [o for c in tok.children if c.dep_ == "agent" for o in c.children
@@ -691,22 +691,39 @@ SEEM_VERBS = forms("seem", "appear", extra=("look", "looks", "looked"))
 JUDGED_PARTICIPLES = frozenset({"considered", "known", "regarded", "seen", "viewed",
                                 "deemed", "perceived", "described", "labeled", "labelled",
                                 "branded", "dubbed", "called", "billed", "touted"})
-APPEARANCE_CUES = SEEM_VERBS | JUDGED_PARTICIPLES
 COMPLEMENT_DEPS = {"xcomp", "oprd", "attr", "acomp"}
+COMPLEMENT_PREPS = {"as", "like", "for", "of"}  # "seen as", "accused of"
+
+
+def _passive(verb) -> bool:
+    """ "was considered", "were accused of": the subject is what is judged or reported,
+    not who judges."""
+    return any(c.dep_ == "auxpass" for c in verb.children)
+
+
+def _appearance_cue(verb) -> bool:
+    """A verb of seeming; a judgement participle, passive or describing a noun ("a bill
+    known as"); a report verb in the passive."""
+    if verb.lower_ in SEEM_VERBS:
+        return True
+    if verb.lower_ in JUDGED_PARTICIPLES:
+        return _passive(verb) or verb.dep_ == "acl"
+    return _passive(verb) and (verb.lower_ in REPORT_CUES or verb.lower_ in OBJECT_CUES)
 
 
 def _appearance_content(doc, verb, in_full) -> tuple[int, int] | None:
     """Characters from the subject to the end of its complement ("[the race] appears
-    [closer in Ohio]"), or the clause of an impersonal "it appears that ..."."""
-    passive = verb.lower_ in JUDGED_PARTICIPLES
-    if passive and not (verb.dep_ == "acl" or any(c.dep_ == "auxpass" for c in verb.children)):
-        return None  # "they considered the plan": a verb with its own subject
+    [closer in Ohio]", "[the plan] was criticized [as too costly]"; a passive report
+    needs no complement: "[the annual report] was released"), or the clause of an impersonal "it
+    appears/was reported that ..."."""
     subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS]
     comps = [c for c in verb.rights if not in_full[c.i] and (
-        c.dep_ in COMPLEMENT_DEPS or c.dep_ == "prep" and c.lower_ in {"as", "like", "for"})]
+        c.dep_ in COMPLEMENT_DEPS or c.dep_ == "prep" and c.lower_ in COMPLEMENT_PREPS)]
     clauses = [c for c in verb.rights if c.dep_ == "ccomp" and not in_full[c.i]]
-    if subjects and subjects[0].lower_ == "it" and clauses and not passive:
+    if subjects and subjects[0].lower_ == "it" and clauses:
         return _trimmed(doc, clauses[0], clauses[0].left_edge.i, clauses[0].right_edge.i)
+    if not comps and subjects and verb.lower_ not in SEEM_VERBS:
+        comps = subjects
     if not comps:
         return None
     if subjects:
