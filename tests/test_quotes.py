@@ -185,6 +185,14 @@ def test_a_passive_report_names_its_agent(nlp):
     assert found["The new bridge plan"].speaker_text == "the engineers"
 
 
+@pytest.mark.parametrize("paragraph", [
+    "The official spoke on condition of anonymity.",
+    "Two diplomats asked not to be named.",
+])
+def test_a_request_for_anonymity_reports_nothing(nlp, paragraph):
+    assert reported_texts(nlp, paragraph) == {}
+
+
 def test_a_negated_verb_over_an_open_question_reports_nothing(nlp):
     assert reported_texts(nlp, "The mayor did not say who would pay for the bridge.") == {}
 

@@ -849,7 +849,14 @@ def _object_content(doc, verb, inside) -> tuple[int, int] | None:
         start = objs[0].left_edge.i
     else:
         start = first.left_edge.i
-    return _trimmed(doc, verb, start, _reach(doc, verb, last.right_edge.i))
+    span = _trimmed(doc, verb, start, _reach(doc, verb, last.right_edge.i))
+    if ANONYMITY_RE.search(doc.text[span[0]:span[1]]):
+        return None  # "spoke on condition of anonymity", "asked not to be named"
+    return span
+
+
+# A source asking not to be named reports nothing by it.
+ANONYMITY_RE = re.compile(r"\banonymity\b|^not to be (?:named|identified)\b", re.I)
 
 
 # Right dependents that close what a verb reports: a second verb ("and suggested ..."),
