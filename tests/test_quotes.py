@@ -169,6 +169,11 @@ def reported_texts(nlp, paragraph: str) -> dict:
      "the cost of the new bridge", "The governor"),
     ("The council focused on the cost of the new bridge.", "the cost of the new bridge",
      "The council"),
+    # a vote is a stand taken
+    ("Three senators voted against the new budget.", "the new budget", "Three senators"),
+    # a report verb the tagger took for a noun, given a subject by the parser
+    ("But Smith claims that he should be the exception.", "that he should be the exception",
+     "Smith"),
     # an attitude adjective: its clause or object is what the subject holds
     ("Many residents are worried that the bridge will never open.",
      "that the bridge will never open", "Many residents"),
@@ -191,6 +196,10 @@ def test_a_passive_report_names_its_agent(nlp):
 ])
 def test_a_request_for_anonymity_reports_nothing(nlp, paragraph):
     assert reported_texts(nlp, paragraph) == {}
+
+
+def test_publishing_verbs_report_no_medium(nlp):
+    assert reported_texts(nlp, "The mayor released a statement on Monday.") == {}
 
 
 def test_a_negated_verb_over_an_open_question_reports_nothing(nlp):

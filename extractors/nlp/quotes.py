@@ -83,6 +83,8 @@ REPORT_CUES = SPEECH_CUES | forms(
 )
 # Verbs whose object (not a clause) is what was said or asked for: "called for a ban",
 # "urged Britain to act", "accused the general of lying", "described the talks as ...".
+# Not publishing verbs (release, post, publish, present): their object is the medium
+# ("released a statement"), not what it says.
 OBJECT_CUES = forms(
     "call", "urge", "ask", "accuse", "criticize", "criticise", "praise", "describe",
     "question", "defend", "announce", "propose", "support", "express", "deny", "dismiss",
@@ -90,12 +92,12 @@ OBJECT_CUES = forms(
     "pledge", "vow", "predict", "cite", "mention", "dispute", "challenge", "recommend",
     "warn", "threaten", "oppose",
     # talking about a topic, taking a stand on it, wanting or intending something
-    "discuss", "name", "talk", "refer", "point", "endorse", "attack", "release",
+    "discuss", "name", "talk", "refer", "point", "endorse", "attack",
     "disclose", "reveal", "blame", "accept", "ignore", "highlight", "invoke", "offer",
     "promote", "back", "want", "prefer", "tell", "portray",
     "repeat", "list", "share", "voice", "address", "lobby", "tout", "applaud", "slam",
     "decry", "acknowledge", "admit", "confirm", "float", "suggest", "emphasize",
-    "emphasise", "stress", "tweet", "post", "retweet", "publish", "report", "present",
+    "emphasise", "stress", "tweet", "retweet", "report",
     "argue", "advocate", "champion", "press", "embrace", "mock", "compare",
     "characterize", "characterise", "label", "dub", "brand", "term", "hail", "thank",
     "apologize", "apologise", "contest", "refute", "charge", "hope", "plan", "decline",
@@ -105,7 +107,7 @@ OBJECT_CUES = forms(
     # speaking to or about someone, and judging them (communication and judgement verbs)
     "speak", "inform", "assure", "reassure", "remind", "notify", "reference", "echo",
     "quote", "credit", "fault", "assail", "chide", "scold", "rebuke", "ridicule",
-    "vouch", "request", "seek", "focus", "consider", "view", "regard", "deem",
+    "vouch", "request", "seek", "focus", "consider", "view", "regard", "deem", "vote",
     extra=("criticised", "criticized", "saw", "seen", "shown", "showed", "spoke",
            "spoken", "sought", "referred", "referring", "preferred", "preferring",
            "planned", "planning", "focused", "focusing"),
@@ -570,8 +572,7 @@ def reported(units: list[Unit], per_unit: list[list[Piece]]) -> list[tuple[int, 
                           if o.dep_ == "pobj"]
                 if agents:
                     att.speaker = (ui, *_speaker_span(agents[0], chunks))
-            elif tok.pos_ in {"VERB", "AUX"} and (tok.lower_ in REPORT_CUES
-                                                  or tok.lower_ in OBJECT_CUES):
+            elif _predicate(tok) and (tok.lower_ in REPORT_CUES or tok.lower_ in OBJECT_CUES):
                 found = _verb_content(doc, tok, inside, in_full)
                 if found is None:
                     continue
@@ -591,6 +592,13 @@ def reported(units: list[Unit], per_unit: list[list[Piece]]) -> list[tuple[int, 
                                   if span[0] <= p.start < span[1] < p.end)])
             out.append((ui, span[0], end, att))
     return [r for r in out if not _nested(r, out, units)]
+
+
+def _predicate(tok) -> bool:
+    """A verb, or a word the tagger took for a noun but the parser gave a subject ("Trump
+    claims that ...": claims/NOUN with Trump as its nsubj)."""
+    return tok.pos_ in {"VERB", "AUX"} or tok.pos_ == "NOUN" and any(
+        c.dep_ == "nsubj" for c in tok.children)
 
 
 # Nouns that report what someone said, asked for or holds: "her call for a ban", "his
