@@ -145,6 +145,7 @@ def reported_texts(nlp, paragraph: str) -> dict:
     ("Her decision to close the bridge angered many drivers.", "to close the bridge", "Her"),
     ("The union's appeals for a higher minimum wage have failed.", "a higher minimum wage",
      "union"),
+    ("His statements about the budget were misleading.", "the budget", "His"),
     # "responded by saying", "before adding": the one who acts is the speaker
     ("The mayor responded by saying that the bridge would open in May.",
      "that the bridge would open in May", "The mayor"),

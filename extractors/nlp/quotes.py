@@ -612,6 +612,8 @@ praise complaint complaints plea vow insistence denial admission announcement sp
 testimony appeal appeals
 decision decisions plan plans desire intention commitment threat threats refusal offer bid
 defense defence embrace message opinion opinions perception perceptions case
+statements criticisms proposals suggestions arguments assertions beliefs pleas vows pledges
+denials admissions announcements endorsements reference references point messages
 """.split())
 NOUN_CONTENT_PREPS = {"for", "of", "about", "on", "against", "that", "over"}
 # Verbs that only carry a cue noun ("raised questions about", "expressed doubts about").
