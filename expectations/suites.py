@@ -1,14 +1,15 @@
 """The data-quality contract: one expectation suite per raw and mart table, as code.
 
 extractors/validate.py turns each `Check` into a Great Expectations expectation (the class
-named in `expectation`, from great_expectations.expectations) and runs it on a pandas
-DataFrame read from the work database by the suite's `sql`: row-level checks, on this run's
+named in `expectation`, from great_expectations.expectations) and runs it on pandas
+DataFrames read from the work database by the suite's `sql`: row-level checks, on this run's
 rows only (raw rows loaded by the run; mart rows of the articles it loaded), so validation
-costs in proportion to the run like the incremental build. Whole-table rules are
-`SqlCheck`s computed in DuckDB (key uniqueness, cross-table ids, offsets against bodies)
-and `RowCountBound`s (row counts against the previous run), recorded next to them in
-audit.validation_runs. Every check carries a one-line `note`: what it protects.
-`severity="warning"` is recorded but does not block publishing.
+costs in proportion to the run like the incremental build. A large run is checked in
+chunks split on the suite's `chunk_by` column, so only row-level (map) expectations fit.
+Whole-table rules are `SqlCheck`s computed in DuckDB (key uniqueness, cross-table ids,
+offsets against bodies) and `RowCountBound`s (row counts against the previous run),
+recorded next to them in audit.validation_runs. Every check carries a one-line `note`: what
+it protects. `severity="warning"` is recorded but does not block publishing.
 
 `python expectations/suites.py` prints the Markdown table kept in expectations/README.md.
 """
@@ -59,12 +60,27 @@ class Check:
         return None
 
 
+# expectations that compare rows with each other: exact only if every row they compare
+# is in the same chunk (see Suite.chunk_by)
+ACROSS_ROWS = {"ExpectCompoundColumnsToBeUnique", "ExpectColumnValuesToBeUnique"}
+
+
 @dataclass(frozen=True)
 class Suite:
     table: str  # "raw.articles", "marts.articles"
     sql: str  # the rows to validate; raw suites take the run_id as parameter $run_id
+    # validate.py checks a large run chunk by chunk; rows with the same value of this column
+    # share a chunk, so it must be one of the columns of every ACROSS_ROWS check (a key
+    # column: a duplicate key is then never split between two chunks)
+    chunk_by: str
     checks: list[Check]
     per_run: bool = True  # the sql reads only this run's rows (takes $run_id)
+
+    def __post_init__(self) -> None:
+        for check in self.checks:
+            if check.expectation in ACROSS_ROWS and self.chunk_by not in check.column.split(","):
+                raise ValueError(f"{self.table}: chunk_by {self.chunk_by!r} is not a column "
+                                 f"of {check.expectation}({check.column})")
 
 
 @dataclass(frozen=True)
@@ -129,12 +145,12 @@ _SPAN_NOTE = "character offsets form a span (end after start) into the article b
 
 SUITES: list[Suite] = [
     # ---- raw: this run's rows, as loaded -------------------------------------------------
-    Suite("raw.discoveries", "select * from raw.discoveries where run_id = $run_id", [
+    Suite("raw.discoveries", "select * from raw.discoveries where run_id = $run_id", "url", [
         _not_null("source", "every discovered URL belongs to a configured source"),
         _regex("url", URL_REGEX, "only http(s) URLs are queued for fetching"),
         _unique_together(["source", "url"], "the loader's key: one row per URL per run"),
     ]),
-    Suite("raw.fetches", "select * from raw.fetches where run_id = $run_id", [
+    Suite("raw.fetches", "select * from raw.fetches where run_id = $run_id", "url", [
         _in_set("status", FETCH_STATUSES, "fetch outcomes are the five the pipeline knows"),
         _regex("url", URL_REGEX, "only http(s) URLs were requested"),
         _between("attempt", "attempts count from 1", min_value=1),
@@ -146,7 +162,7 @@ SUITES: list[Suite] = [
           f"select *, length(body_text) as body_chars, "
           f"{HOURS_AHEAD.format(col='try_cast(published_at as timestamptz)')} "
           f"as published_hours_ahead "
-          f"from raw.articles where run_id = $run_id and parse_status = 'ok'", [
+          f"from raw.articles where run_id = $run_id and parse_status = 'ok'", "article_id", [
               _regex("article_id", ID_REGEX, "article ids are hex digests (joins, URLs)"),
               _unique_together(["article_id", "content_sha256"],
                                "the loader's key: one row per page version"),
@@ -157,11 +173,13 @@ SUITES: list[Suite] = [
               _between("word_count", "a page parsed ok has words", min_value=1),
               _not_in_future("published_hours_ahead"),
           ]),
-    Suite("raw.enrichments", "select * from raw.enrichments where run_id = $run_id", [
+    Suite("raw.enrichments", "select * from raw.enrichments where run_id = $run_id",
+          "article_id", [
         _in_set("status", ENRICH_STATUSES, "NLP outcomes are the four the pipeline knows"),
         _unique_together(["article_id", "content_hash"], "one NLP outcome per article version"),
     ]),
-    Suite("raw.entity_mentions", "select * from raw.entity_mentions where run_id = $run_id", [
+    Suite("raw.entity_mentions", "select * from raw.entity_mentions where run_id = $run_id",
+          "article_id", [
         _in_set("entity_type", ENTITY_TYPES, "the NLP emits only the four contract types"),
         _not_null("canonical_name", "every mention names something"),
         _unique_together(["article_id", "content_hash", "mention_index"],
@@ -169,14 +187,14 @@ SUITES: list[Suite] = [
         _between("start_char", "offsets point into the body", min_value=0),
         _a_after_b("end_char", "start_char", _SPAN_NOTE),
     ]),
-    Suite("raw.quotes", "select * from raw.quotes where run_id = $run_id", [
+    Suite("raw.quotes", "select * from raw.quotes where run_id = $run_id", "article_id", [
         _not_null("quote_text", "a quote has words"),
         _unique_together(["article_id", "content_hash", "quote_index"],
                          "quotes are numbered once per article version"),
         _between("start_char", "offsets point into the body", min_value=0),
         _a_after_b("end_char", "start_char", _SPAN_NOTE),
     ]),
-    Suite("raw.sanctions", "select * from raw.sanctions where run_id = $run_id", [
+    Suite("raw.sanctions", "select * from raw.sanctions where run_id = $run_id", "article_id", [
         _not_null("target_name", "a sanctions event has a target"),
         _in_set("action", SANCTION_ACTIONS, "sanction verbs the marts know (new ones: review)",
                 severity="warning"),
@@ -189,7 +207,7 @@ SUITES: list[Suite] = [
           f"select article_id, url, canonical_url, source, title, word_count, language, "
           f"length(body_text) as body_chars, published_at, fetched_at, "
           f"{HOURS_AHEAD.format(col='published_at')} as published_hours_ahead, "
-          f"syndicated_from_article_id from marts.articles where {RUN_ARTICLES}", [
+          f"syndicated_from_article_id from marts.articles where {RUN_ARTICLES}", "article_id", [
               _regex("article_id", ID_REGEX, "article ids are hex digests"),
               _regex("url", URL_REGEX, "links analysts click are http(s)"),
               _not_null("source", "every article is attributed to a source"),
@@ -201,7 +219,7 @@ SUITES: list[Suite] = [
           ]),
     Suite("marts.entities",
           "select * exclude (aliases) from marts.entities where entity_id in "
-          f"(select entity_id from marts.entity_mentions where {RUN_ARTICLES})", [
+          f"(select entity_id from marts.entity_mentions where {RUN_ARTICLES})", "entity_id", [
               _regex("entity_id", MD5_REGEX, "entity ids are md5(type|name)"),
               _not_null("name", "every entity has a name"),
               _in_set("entity_type", ENTITY_TYPES, "the four entity types of the contract"),
@@ -212,7 +230,7 @@ SUITES: list[Suite] = [
           ]),
     Suite("marts.entity_mentions",
           "select mention_id, article_id, entity_id, entity_type, start_char, end_char "
-          f"from marts.entity_mentions where {RUN_ARTICLES}", [
+          f"from marts.entity_mentions where {RUN_ARTICLES}", "mention_id", [
               _regex("mention_id", MD5_REGEX, "mention ids are md5 digests"),
               _regex("article_id", ID_REGEX, "article ids are hex digests"),
               _not_null("entity_id", "every mention is linked to an entity"),
@@ -221,7 +239,7 @@ SUITES: list[Suite] = [
           ]),
     Suite("marts.quotes",
           "select quote_id, article_id, quote_text, speaker_name, speaker_entity_id, "
-          f"is_direct, start_char, end_char from marts.quotes where {RUN_ARTICLES}", [
+          f"is_direct, start_char, end_char from marts.quotes where {RUN_ARTICLES}", "quote_id", [
               _regex("quote_id", MD5_REGEX, "quote ids are md5 digests"),
               _not_null("quote_text", "a quote has words"),
               _regex("speaker_entity_id", MD5_REGEX, "a linked speaker has an entity id"),
@@ -231,7 +249,7 @@ SUITES: list[Suite] = [
     Suite("marts.sanctions",
           "select sanction_id, article_id, action, authority_name, target_name, "
           f"target_entity_id, source_url, published_at from marts.sanctions "
-          f"where {RUN_ARTICLES}", [
+          f"where {RUN_ARTICLES}", "sanction_id", [
               _regex("sanction_id", MD5_REGEX, "sanction ids are md5 digests"),
               _not_null("target_name", "every event has a target"),
               _in_set("action", SANCTION_ACTIONS,
@@ -239,13 +257,14 @@ SUITES: list[Suite] = [
               _regex("source_url", URL_REGEX, "every event links to its article"),
           ]),
     # an aggregate (a row per day, authority and action): small, checked in full
-    Suite("marts.sanctions_by_authority", "select * from marts.sanctions_by_authority", [
+    Suite("marts.sanctions_by_authority", "select * from marts.sanctions_by_authority",
+          "sanction_date", [
         _between("event_count", "a row exists because an event happened", min_value=1),
         _a_after_b("event_count", "target_count", "events >= distinct targets", or_equal=True),
     ], per_run=False),
     Suite("marts.quotes_about_entity",
           "select quote_about_id, quote_id, about_entity_id, mention_count "
-          f"from marts.quotes_about_entity where {RUN_ARTICLES}", [
+          f"from marts.quotes_about_entity where {RUN_ARTICLES}", "quote_about_id", [
               _regex("quote_about_id", MD5_REGEX, "quote_about ids are md5 digests"),
               _not_null("about_entity_id", "every row names the entity talked about"),
               _between("mention_count", "a row exists because the quote names the entity",

@@ -1,9 +1,16 @@
 """Validate a run's raw rows and the built marts with Great Expectations (GX Core 1.x).
 
-The suites live in expectations/suites.py. DataFrames are read from the work database
-opened read-only (the GX SQL datasource does not work on DuckDB), the database is closed,
-then each table runs through a GX Checkpoint. Cross-table and row-count checks are computed
-in SQL. The HTML Data Docs are built once at the end, from stored results whose scraped values
+The suites live in expectations/suites.py. In one short read-only open of the work database
+(the GX SQL datasource does not work on DuckDB) each suite's rows, the columns its checks
+name, are written to Parquet chunk files of about ROWS_PER_CHUNK rows, and the cross-table
+and row-count checks are computed in SQL; the database is then closed. Each table runs
+through a GX Checkpoint one chunk at a time, so memory does not grow with the run (a full
+run of 10,000 articles validates about a million mention and quote rows; reading them all
+at once took 1.4 GB). Rows sharing the suite's chunk_by column (a key column) share a chunk,
+so uniqueness stays exact. Each expectation's counts are added up over the chunks and its
+success decided from them by GX's rule, into one result per table as if GX had seen every
+row at once; the examples of unexpected values come from the first chunk that had any.
+The HTML Data Docs are built once at the end, from stored results whose scraped values
 have been HTML-escaped first: GX prints failing values into the page as they are, and a page
 that carried `<script>` would run in the browser of whoever opens the report. Finally the work
 database is opened read-write once to record every result in audit.validation_runs (one row
@@ -19,7 +26,9 @@ import html
 import importlib.util
 import json
 import logging
+import math
 import os
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -28,6 +37,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import duckdb
+
 from extractors.warehouse import connect
 
 log = logging.getLogger(__name__)
@@ -35,6 +46,11 @@ log = logging.getLogger(__name__)
 SUITES_FILE = Path(__file__).resolve().parent.parent / "expectations" / "suites.py"
 DATASOURCE = "news_warehouse"
 MAX_EXAMPLES = 3  # unexpected values quoted in a failure message
+# rows GX validates at once, which bounds validate's memory: a chunk of 100,000 rows of
+# the checked columns is a few tens of MB in pandas. Each chunk costs GX ~0.25 s on top.
+ROWS_PER_CHUNK = 100_000
+CHUNKS_DIR = "chunks"  # under the report dir, deleted when validation ends
+COUNTS = ("element_count", "missing_count", "unexpected_count")  # a map result's counts
 
 AUDIT_DDL = """
 create schema if not exists audit;
@@ -91,19 +107,21 @@ def _table_exists(con, table: str) -> bool:
     return found[0] > 0
 
 
-def _read(work_db: Path, run_id: str, suites_mod: ModuleType) -> tuple[dict, list[dict]]:
+def _read(work_db: Path, run_id: str, suites_mod: ModuleType,
+          chunks_dir: Path) -> tuple[dict[str, list[Path] | None], list[dict]]:
     """Everything validation needs from the work database, read in one short read-only open:
-    the DataFrames, the SQL checks' results and the previous run's row counts."""
-    frames: dict[str, Any] = {}
+    each suite's rows as chunk files (None: the table is missing), the SQL checks' results
+    and the previous run's row counts."""
+    chunks: dict[str, list[Path] | None] = {}
     sql_rows: list[dict] = []
     with connect(work_db, read_only=True) as con:
         con.execute("SET TimeZone = 'UTC'")
         for suite in suites_mod.SUITES:
             if not _table_exists(con, suite.table):
-                frames[suite.table] = None
+                chunks[suite.table] = None
                 continue
-            params = {"run_id": run_id} if suite.per_run else {}
-            frames[suite.table] = con.execute(suite.sql, params).df()
+            chunks[suite.table] = _write_chunks(con, suite, run_id,
+                                                chunks_dir / suite.table.replace(".", "__"))
 
         for check in suites_mod.SQL_CHECKS:
             row = dict(table=check.table, expectation=f"sql: {check.name}",
@@ -119,7 +137,44 @@ def _read(work_db: Path, run_id: str, suites_mod: ModuleType) -> tuple[dict, lis
         has_audit = _table_exists(con, "audit.validation_runs")
         for bound in suites_mod.ROW_COUNT_BOUNDS:
             sql_rows.append(_row_count_row(con, bound, run_id, has_audit, suites_mod))
-    return frames, sql_rows
+    return chunks, sql_rows
+
+
+def _write_chunks(con, suite, run_id: str, folder: Path) -> list[Path]:
+    """The suite's rows as Parquet files of about ROWS_PER_CHUNK rows each, split on a hash
+    of suite.chunk_by so that rows with the same value share a file. DuckDB's COPY streams:
+    memory does not grow with the rows. No file: a per-run suite found no rows this run
+    (a whole-table suite always gets one, possibly empty, as GX then checks an empty table)."""
+    params = {"run_id": run_id} if suite.per_run else {}
+    rows = con.execute(f"select count(*) from ({suite.sql})", params).fetchone()[0]
+    if suite.per_run and rows == 0:
+        return []
+    have = [d[0] for d in con.execute(f"select * from ({suite.sql}) limit 0", params).description]
+    named = {c for check in suite.checks if check.column for c in check.column.split(",")}
+    # GX looks at no other column (raw.articles' bodies would make chunks ten times larger);
+    # a named column the rows lack stays missing, for its check to report as ever
+    columns = ", ".join(_quote(c) for c in have if c in named) or "*"
+    # a table without its chunk_by column (a model gone wrong) is checked in one piece
+    count = max(1, math.ceil(rows / ROWS_PER_CHUNK)) if suite.chunk_by in have else 1
+    folder.mkdir(parents=True)
+    paths = [folder / f"{i}.parquet" for i in range(count)]
+    for i, path in enumerate(paths):
+        where = f"hash({_quote(suite.chunk_by)}) % {count} = {i}" if count > 1 else "true"
+        escaped = str(path).replace("'", "''")  # our own path, never scraped text
+        con.execute(f"copy (select {columns} from ({suite.sql}) where {where}) "
+                    f"to '{escaped}' (format parquet)", params)
+    return paths
+
+
+def _frame(path: Path):
+    """One chunk as the DataFrame the work database would have returned (same DuckDB types,
+    timestamps in UTC)."""
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        return con.execute("select * from read_parquet(?)", [str(path)]).df()
+    finally:
+        con.close()
 
 
 def _row_count_row(con, bound, run_id: str, has_audit: bool, suites_mod: ModuleType) -> dict:
@@ -191,64 +246,21 @@ def validate(work_db: Path, run_id: str, report_dir: Path) -> ValidationOutcome:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("GX_USAGE_STATS", "False")
     import great_expectations as gx  # ~6 s: imported here, not at module level
-    import great_expectations.expectations as gxe
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     suites_mod = load_suites()
     work_db = Path(work_db)
-    frames, sql_rows = _read(work_db, run_id, suites_mod)
-
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
-    context = gx.get_context(mode="file", project_root_dir=report_dir / "gx")
-    _quiet_progress_bars(context)
-    datasource = context.data_sources.add_or_update_pandas(DATASOURCE)
-
-    rows: list[dict] = []
-    for suite in suites_mod.SUITES:
-        df = frames.get(suite.table)
-        if df is None:
-            rows.append(dict(table=suite.table, expectation="table_exists", column=None,
-                             success=False, observed_value="table missing",
-                             note="the table the suite validates was built",
-                             severity="critical", unexpected_count=None))
-            continue
-        if suite.per_run and df.empty:
-            rows.append(dict(table=suite.table, expectation="rows_this_run", column=None,
-                             success=True, observed_value="0",
-                             note="nothing loaded for this run: nothing to check",
-                             severity="info", unexpected_count=None))
-            continue
-        key = suite.table.replace(".", "__")
-        try:
-            asset = datasource.get_asset(key)
-        except LookupError:
-            asset = datasource.add_dataframe_asset(name=key)
-        try:
-            batch_definition = asset.get_batch_definition("all_rows")
-        except (KeyError, LookupError, ValueError):
-            batch_definition = asset.add_batch_definition_whole_dataframe("all_rows")
-
-        gx_suite = gx.ExpectationSuite(name=key)
-        for check in suite.checks:
-            expectation_class = getattr(gxe, check.expectation)
-            gx_suite.add_expectation(expectation_class(
-                **check.kwargs, notes=check.note,
-                meta={"note": check.note, "severity": check.severity, "column": check.column},
-            ))
-        gx_suite = context.suites.add_or_update(gx_suite)
-        definition = context.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=key, data=batch_definition, suite=gx_suite))
-        checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
-            name=key, validation_definitions=[definition],
-            result_format={"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES},
-        ))
-        result = checkpoint.run(batch_parameters={"dataframe": df},
-                                run_id=None if not run_id else _gx_run_id(run_id))
-        for result_key, suite_result in result.run_results.items():
-            rows.extend(_gx_rows(suite.table, suite_result))
-            _escape_markup(suite_result)
-            context.validation_results_store.set(result_key, suite_result)
+    chunks_dir = report_dir / CHUNKS_DIR
+    shutil.rmtree(chunks_dir, ignore_errors=True)  # left by a validation that was killed
+    try:
+        chunks, sql_rows = _read(work_db, run_id, suites_mod, chunks_dir)
+        context = gx.get_context(mode="file", project_root_dir=report_dir / "gx")
+        _quiet_progress_bars(context)
+        rows = _run_suites(context, suites_mod, chunks, run_id)
+    finally:
+        shutil.rmtree(chunks_dir, ignore_errors=True)
     context.build_data_docs()
 
     rows.extend(sql_rows)
@@ -272,6 +284,143 @@ def validate(work_db: Path, run_id: str, report_dir: Path) -> ValidationOutcome:
     log.info("validation of %s: %d checks, %d failed, %d warnings, %.1f s", run_id,
              len(rows), len(critical), len(warned), outcome.elapsed_s)
     return outcome
+
+
+def _run_suites(context, suites_mod: ModuleType, chunks: dict[str, list[Path] | None],
+                run_id: str) -> list[dict]:
+    """Each table's GX results as audit rows; stored HTML-escaped for the Data Docs."""
+    datasource = context.data_sources.add_or_update_pandas(DATASOURCE)
+    # one run identifier: a table's chunks share its stored result, the sum replaces it last
+    gx_run = _gx_run_id(run_id)
+    rows: list[dict] = []
+    for suite in suites_mod.SUITES:
+        paths = chunks[suite.table]
+        if paths is None:
+            rows.append(dict(table=suite.table, expectation="table_exists", column=None,
+                             success=False, observed_value="table missing",
+                             note="the table the suite validates was built",
+                             severity="critical", unexpected_count=None))
+            continue
+        if not paths:
+            rows.append(dict(table=suite.table, expectation="rows_this_run", column=None,
+                             success=True, observed_value="0",
+                             note="nothing loaded for this run: nothing to check",
+                             severity="info", unexpected_count=None))
+            continue
+        result_key, suite_result = _run_chunks(_checkpoint(context, datasource, suite),
+                                               paths, gx_run)
+        rows.extend(_gx_rows(suite.table, suite_result))
+        _escape_markup(suite_result)
+        context.validation_results_store.set(result_key, suite_result)
+    return rows
+
+
+def _checkpoint(context, datasource, suite):
+    """The table's GX checkpoint: its suite's checks on a whole-DataFrame batch."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.expectations.expectation import (
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
+    )
+
+    key = suite.table.replace(".", "__")
+    try:
+        asset = datasource.get_asset(key)
+    except LookupError:
+        asset = datasource.add_dataframe_asset(name=key)
+    try:
+        batch_definition = asset.get_batch_definition("all_rows")
+    except (KeyError, LookupError, ValueError):
+        batch_definition = asset.add_batch_definition_whole_dataframe("all_rows")
+
+    gx_suite = gx.ExpectationSuite(name=key)
+    for check in suite.checks:
+        expectation_class = getattr(gxe, check.expectation)
+        if not issubclass(expectation_class, (ColumnMapExpectation, ColumnPairMapExpectation,
+                                              MulticolumnMapExpectation)):
+            # a mean or a row count of one chunk says nothing about the run
+            raise TypeError(f"{suite.table}: {check.expectation} is not row-level, so its "
+                            "chunks' results cannot be added up: make it a SqlCheck")
+        gx_suite.add_expectation(expectation_class(
+            **check.kwargs, notes=check.note,
+            meta={"note": check.note, "severity": check.severity, "column": check.column},
+        ))
+    gx_suite = context.suites.add_or_update(gx_suite)
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=key, data=batch_definition, suite=gx_suite))
+    return context.checkpoints.add_or_update(gx.Checkpoint(
+        name=key, validation_definitions=[definition],
+        result_format={"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES},
+    ))
+
+
+def _run_chunks(checkpoint, paths: list[Path], gx_run) -> tuple[Any, Any]:
+    """The checkpoint run on each chunk, one DataFrame in memory at a time; returns the
+    result's store key and the chunks' results added up."""
+    total = None
+    for path in paths:
+        result = checkpoint.run(batch_parameters={"dataframe": _frame(path)}, run_id=gx_run)
+        [(result_key, suite_result)] = result.run_results.items()
+        total = suite_result if total is None else _add(total, suite_result)
+    _settle(total)
+    return result_key, total
+
+
+def _raised(r) -> bool:
+    return bool(r.exception_info and r.exception_info.get("raised_exception"))
+
+
+def _replaces(new, kept) -> bool:
+    """Whether a chunk's result replaces the one kept so far, whose examples (or error) the
+    audit and the Data Docs show: the first error wins, else the first unexpected values."""
+    if _raised(kept):
+        return False
+    return _raised(new) or (not (kept.result or {}).get("unexpected_count")
+                            and bool((new.result or {}).get("unexpected_count")))
+
+
+def _add(total, chunk):
+    """The chunk's counts added to the table's results so far (same suite: same order)."""
+    for i, (kept, new) in enumerate(zip(total.results, chunk.results, strict=True)):
+        old, more = kept.result or {}, new.result or {}
+        counts = {k: old[k] + more[k] for k in COUNTS if k in old and k in more}
+        if _replaces(new, kept):
+            total.results[i] = kept = new
+        kept.result = {**(kept.result or {}), **counts}
+    return total
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return part / whole * 100 if whole else None
+
+
+def _settle(total) -> None:
+    """Percentages and success from the summed counts, by GX's rule for map expectations
+    (vacuously true on no rows; else at least `mostly` of the rows considered, those not
+    missing, are as expected); then the suite's success and statistics."""
+    for r in total.results:
+        result = r.result or {}
+        if _raised(r) or result.get("unexpected_count") is None:
+            continue
+        element, unexpected = result["element_count"], result["unexpected_count"]
+        # no missing_count (not_be_null): every row is considered
+        considered = element - result.get("missing_count", 0)
+        result["unexpected_percent"] = _percent(unexpected, considered)
+        if "missing_count" in result:
+            result.update(missing_percent=_percent(result["missing_count"], element),
+                          unexpected_percent_total=_percent(unexpected, element),
+                          unexpected_percent_nonmissing=result["unexpected_percent"])
+        mostly = r.expectation_config.kwargs.get("mostly", 1.0)
+        r.success = considered == 0 or (considered - unexpected) / considered >= mostly
+    evaluated = len(total.results)
+    successful = sum(bool(r.success) for r in total.results)
+    total.success = successful == evaluated
+    total.statistics.update(evaluated_expectations=evaluated,
+                            successful_expectations=successful,
+                            unsuccessful_expectations=evaluated - successful,
+                            success_percent=_percent(successful, evaluated))
 
 
 def _escaped(value: Any) -> Any:
@@ -303,7 +452,7 @@ def _quiet_progress_bars(context) -> None:
 def _gx_run_id(run_id: str):
     from great_expectations.core.run_identifier import RunIdentifier
 
-    return RunIdentifier(run_name=run_id)
+    return RunIdentifier(run_name=run_id or None)  # run_time: now
 
 
 def _record(work_db: Path, run_id: str, rows: list[dict]) -> None:
