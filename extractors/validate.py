@@ -141,8 +141,9 @@ def _read(work_db: Path, run_id: str, suites_mod: ModuleType,
 
 
 def _write_chunks(con, suite, run_id: str, folder: Path) -> list[Path]:
-    """The suite's rows as Parquet files of about ROWS_PER_CHUNK rows each, split on a hash
-    of suite.chunk_by so that rows with the same value share a file. DuckDB's COPY streams:
+    """The suite's rows as chunks of about ROWS_PER_CHUNK rows each (a Parquet file, or a glob
+    of a folder's files), split on a hash of suite.chunk_by so that rows with the same value
+    share a chunk. DuckDB's COPY streams:
     memory does not grow with the rows. No file: a per-run suite found no rows this run
     (a whole-table suite always gets one, possibly empty, as GX then checks an empty table)."""
     params = {"run_id": run_id} if suite.per_run else {}
@@ -157,13 +158,16 @@ def _write_chunks(con, suite, run_id: str, folder: Path) -> list[Path]:
     # a table without its chunk_by column (a model gone wrong) is checked in one piece
     count = max(1, math.ceil(rows / ROWS_PER_CHUNK)) if suite.chunk_by in have else 1
     folder.mkdir(parents=True)
-    paths = [folder / f"{i}.parquet" for i in range(count)]
-    for i, path in enumerate(paths):
-        where = f"hash({_quote(suite.chunk_by)}) % {count} = {i}" if count > 1 else "true"
-        escaped = str(path).replace("'", "''")  # our own path, never scraped text
-        con.execute(f"copy (select {columns} from ({suite.sql}) where {where}) "
-                    f"to '{escaped}' (format parquet)", params)
-    return paths
+    escaped = str(folder).replace("'", "''")  # our own path, never scraped text
+    if count == 1:
+        con.execute(f"copy (select {columns} from ({suite.sql})) "
+                    f"to '{escaped}/0.parquet' (format parquet)", params)
+        return [folder / "0.parquet"]
+    # one pass over the rows, one folder of files per chunk (chunk=<i>/)
+    con.execute(f"copy (select {columns}, hash({_quote(suite.chunk_by)}) % {count} as chunk "
+                f"from ({suite.sql})) to '{escaped}' "
+                f"(format parquet, partition_by (chunk), overwrite_or_ignore)", params)
+    return [part / "*.parquet" for part in sorted(folder.glob("chunk=*"))]
 
 
 def _frame(path: Path):
@@ -258,10 +262,12 @@ def validate(work_db: Path, run_id: str, report_dir: Path) -> ValidationOutcome:
         chunks, sql_rows = _read(work_db, run_id, suites_mod, chunks_dir)
         context = gx.get_context(mode="file", project_root_dir=report_dir / "gx")
         _quiet_progress_bars(context)
-        rows = _run_suites(context, suites_mod, chunks, run_id)
+        rows, result_keys = _run_suites(context, suites_mod, chunks, run_id)
     finally:
         shutil.rmtree(chunks_dir, ignore_errors=True)
-    context.build_data_docs()
+    # This run's pages and the index only: rendering every stored result again would make
+    # each run slower than the last.
+    context.build_data_docs(resource_identifiers=result_keys)
 
     rows.extend(sql_rows)
     validated_at = datetime.now(UTC)
@@ -287,12 +293,14 @@ def validate(work_db: Path, run_id: str, report_dir: Path) -> ValidationOutcome:
 
 
 def _run_suites(context, suites_mod: ModuleType, chunks: dict[str, list[Path] | None],
-                run_id: str) -> list[dict]:
-    """Each table's GX results as audit rows; stored HTML-escaped for the Data Docs."""
+                run_id: str) -> tuple[list[dict], list]:
+    """Each table's GX results as audit rows, and the keys of the results stored
+    (HTML-escaped) for the Data Docs."""
     datasource = context.data_sources.add_or_update_pandas(DATASOURCE)
     # one run identifier: a table's chunks share its stored result, the sum replaces it last
     gx_run = _gx_run_id(run_id)
     rows: list[dict] = []
+    result_keys = []
     for suite in suites_mod.SUITES:
         paths = chunks[suite.table]
         if paths is None:
@@ -312,7 +320,8 @@ def _run_suites(context, suites_mod: ModuleType, chunks: dict[str, list[Path] | 
         rows.extend(_gx_rows(suite.table, suite_result))
         _escape_markup(suite_result)
         context.validation_results_store.set(result_key, suite_result)
-    return rows
+        result_keys.append(result_key)
+    return rows, result_keys
 
 
 def _checkpoint(context, datasource, suite):

@@ -154,7 +154,8 @@ def test_small_chunks_reach_the_same_outcome(good, good_db, tmp_path, monkeypatc
     report = tmp_path / "report"
 
     outcome = validate(db, "run-1", report)
-    assert len(read) > 2 * len({path.parent for path in read})  # tables were split
+    tables = {path.relative_to(report / validate_module.CHUNKS_DIR).parts[0] for path in read}
+    assert len(read) > len(tables)  # tables were split (a chunk with no rows is not read)
     assert comparable(outcome) == comparable(good[0])
     assert not (report / validate_module.CHUNKS_DIR).exists()  # chunk files deleted
 
