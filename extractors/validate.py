@@ -143,9 +143,9 @@ def _read(work_db: Path, run_id: str, suites_mod: ModuleType,
 def _write_chunks(con, suite, run_id: str, folder: Path) -> list[Path]:
     """The suite's rows as chunks of about ROWS_PER_CHUNK rows each (a Parquet file, or a glob
     of a folder's files), split on a hash of suite.chunk_by so that rows with the same value
-    share a chunk. DuckDB's COPY streams:
-    memory does not grow with the rows. No file: a per-run suite found no rows this run
-    (a whole-table suite always gets one, possibly empty, as GX then checks an empty table)."""
+    share a chunk. DuckDB's COPY streams: memory does not grow with the rows. No chunk: a
+    per-run suite found no rows this run. A whole-table suite always gets one file, empty
+    if need be, so that GX checks an empty table (a partitioned COPY writes no file then)."""
     params = {"run_id": run_id} if suite.per_run else {}
     rows = con.execute(f"select count(*) from ({suite.sql})", params).fetchone()[0]
     if suite.per_run and rows == 0:
