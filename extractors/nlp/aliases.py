@@ -8,6 +8,7 @@ and a leading "the" removed (see alias_key), so "the U.S." and "US" share a key.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # canonical name -> spellings seen in copy (the canonical name is added automatically)
 COUNTRIES: dict[str, tuple[str, ...]] = {
@@ -119,6 +120,7 @@ _LEADING_THE = re.compile(r"^the\s+", re.I)
 _POSSESSIVE = re.compile(r"[’']s?$")
 
 
+@lru_cache(maxsize=65_536)  # called for every mention and name; the same names recur
 def alias_key(name: str) -> str:
     """Lower-case, no dots ("U.S." -> "us"), no leading "the", no possessive, one space."""
     key = _SPACE.sub(" ", name.replace("\u2019", "'")).strip()

@@ -447,6 +447,7 @@ def _fragment_attribution(unit_i: int, doc, piece: Piece, inside, chunks) -> Att
 
 
 def noun_chunks(doc) -> dict[int, tuple[int, int]]:
+    """Each noun chunk's (start_char, end_char) by its root token's index."""
     out = {}
     try:
         for chunk in doc.noun_chunks:
@@ -461,7 +462,8 @@ def _content_text(text: str, piece: Piece) -> str:
     return text[s:e].rstrip("’'\"” ")
 
 
-def group_direct(units: list[Unit], per_unit: list[list[Piece]]) -> list[Group]:
+def group_direct(units: list[Unit], per_unit: list[list[Piece]],
+                 unit_chunks: list[dict[int, tuple[int, int]]]) -> list[Group]:
     groups: list[Group] = []
     open_group: Group | None = None  # a quote still open at a paragraph end
     prev_quoted: Group | None = None  # an attributed quote ending the last paragraph
@@ -469,7 +471,7 @@ def group_direct(units: list[Unit], per_unit: list[list[Piece]]) -> list[Group]:
     for ui, pieces in enumerate(per_unit):
         doc = units[ui].doc
         inside = _quote_tokens(doc, pieces)
-        chunks = noun_chunks(doc)
+        chunks = unit_chunks[ui]
         unit_groups: list[Group] = []
         for p in pieces:
             if p.continued and open_group is not None:
@@ -535,8 +537,9 @@ def _ends_attribution(text: str, group: Group) -> bool:
 
 # --- reported speech ---
 
-def reported(units: list[Unit], per_unit: list[list[Piece]]) -> list[tuple[int, int, int,
-                                                                             Attribution]]:
+def reported(units: list[Unit], per_unit: list[list[Piece]],
+             unit_chunks: list[dict[int, tuple[int, int]]]
+             ) -> list[tuple[int, int, int, Attribution]]:
     """(unit, start, end, attribution) of clauses governed by a report verb."""
     out = []
     for ui, unit in enumerate(units):
@@ -544,7 +547,7 @@ def reported(units: list[Unit], per_unit: list[list[Piece]]) -> list[tuple[int, 
         full = [p for p in per_unit[ui] if not p.fragment]
         inside = _quote_tokens(doc, per_unit[ui])
         in_full = _quote_tokens(doc, full)  # a clause may hold a quoted fragment
-        chunks = noun_chunks(doc)
+        chunks = unit_chunks[ui]
         for tok in doc:
             if inside[tok.i]:
                 continue
@@ -965,7 +968,8 @@ def _antecedent(pronoun: str, at: int, mentions: list[Mention],
 
 def extract_quotes(units: list[Unit], mentions: list[Mention]) -> list[QuoteRecord]:
     per_unit = find_pieces(units)
-    groups = group_direct(units, per_unit)
+    unit_chunks = [noun_chunks(unit.doc) for unit in units]  # both passes read them
+    groups = group_direct(units, per_unit, unit_chunks)
     quoted = [(units[p.unit].offset + p.start, units[p.unit].offset + p.end)
               for pieces in per_unit for p in pieces]
     records = []
@@ -982,7 +986,7 @@ def extract_quotes(units: list[Unit], mentions: list[Mention]) -> list[QuoteReco
                 start_char=unit.offset + s, end_char=unit.offset + e,
                 cue=g.attribution.cue, speaker_text=spk, speaker_name=name,
                 speaker_start=ss, speaker_end=se))
-    for ui, s, e, att in reported(units, per_unit):
+    for ui, s, e, att in reported(units, per_unit, unit_chunks):
         spk, ss, se, name = resolve_speaker(units, att.speaker, mentions, quoted)
         unit = units[ui]
         records.append(QuoteRecord(
