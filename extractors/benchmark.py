@@ -55,8 +55,9 @@ NLP_SAMPLE = 100  # articles in the bare-nlp.pipe comparison
 NLP_FLOOR_ROUNDS = 5
 MIB = 1024 * 1024
 README = Path(__file__).resolve().parent.parent / "README.md"
-README_BEGIN = "<!-- bench:begin (written by `make bench`) -->"
-README_END = "<!-- bench:end -->"
+# README.md's Performance section holds one block per list of sizes measured together, so
+# `make bench N=100000` adds or refreshes its own block and leaves the 10,000 one alone.
+README_END = "<!-- bench:end"
 # Stage processes are started fresh, as Airflow starts each task: forking this process
 # would copy pyarrow's threads into the child.
 SPAWN = get_context("spawn")
@@ -381,14 +382,28 @@ def markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
-def update_readme(text: str, readme: Path = README) -> bool:
-    """Replace what lies between the bench markers of README.md; False if it has none."""
+def readme_markers(sizes: list[int]) -> tuple[str, str]:
+    key = " ".join(str(n) for n in sizes)
+    return (f"<!-- bench:begin {key} (written by `make bench N=\"{key}\"`) -->",
+            f"{README_END} {key} -->")
+
+
+def update_readme(text: str, sizes: list[int], readme: Path = README) -> bool:
+    """Replace the README.md block of these sizes with text; sizes not measured together
+    before get a new block after the last one. False if README.md has no bench block."""
     content = readme.read_text(encoding="utf-8")
-    begin, end = content.find(README_BEGIN), content.find(README_END)
-    if begin < 0 or end < begin:
+    begin_marker, end_marker = readme_markers(sizes)
+    if begin_marker not in content:
+        last = content.rfind(README_END)
+        if last < 0:
+            return False
+        after = content.index("-->", last) + len("-->")
+        content = f"{content[:after]}\n\n{begin_marker}\n{end_marker}{content[after:]}"
+    begin = content.index(begin_marker) + len(begin_marker)
+    end = content.find(end_marker, begin)
+    if end < 0:
         return False
-    readme.write_text(content[:begin + len(README_BEGIN)] + "\n" + text + "\n"
-                      + content[end:], encoding="utf-8")
+    readme.write_text(content[:begin] + "\n" + text + "\n" + content[end:], encoding="utf-8")
     return True
 
 
@@ -424,8 +439,9 @@ def main(argv: list[str] | None = None) -> int:
     path.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     text = markdown(report)
     print("\n" + text + f"\n\nresults: {path}")
-    if args.readme and not update_readme(text):
-        print(f"README.md has no {README_BEGIN} ... {README_END} markers: not updated")
+    if args.readme and not update_readme(text, args.articles):
+        print(f"README.md has no {' ... '.join(readme_markers(args.articles))} markers, nor any "
+              "other bench block: not updated")
     return 0 if all("error" not in r for s in report["sizes"] for run in ("full", "incremental")
                     for r in s[run]["stages"].values()) else 1
 

@@ -57,12 +57,18 @@ def test_benchmark_runs_and_writes_its_json(tmp_path, capsys):
     assert f"`python -m extractors.benchmark --articles 20 --out {tmp_path}" in out
 
 
-def test_the_readme_table_is_replaced_between_its_markers_only(tmp_path):
+def test_each_size_list_has_its_own_readme_block(tmp_path):
     readme = tmp_path / "README.md"
-    readme.write_text(f"# Intro\n{benchmark.README_BEGIN}\nold table\n{benchmark.README_END}\n"
-                      "## Next\n")
-    assert benchmark.update_readme("new table", readme)
-    assert readme.read_text() == (f"# Intro\n{benchmark.README_BEGIN}\nnew table\n"
-                                  f"{benchmark.README_END}\n## Next\n")
+    small_begin, small_end = benchmark.readme_markers([1000, 10000])
+    readme.write_text(f"# Intro\n{small_begin}\nold table\n{small_end}\n## Next\n")
+    assert benchmark.update_readme("new table", [1000, 10000], readme)
+    assert readme.read_text() == f"# Intro\n{small_begin}\nnew table\n{small_end}\n## Next\n"
+    # a size measured on its own gets a block after the others, then keeps it
+    large_begin, large_end = benchmark.readme_markers([100000])
+    for table in ("large table", "newer large table"):
+        assert benchmark.update_readme(table, [100000], readme)
+        assert readme.read_text() == (
+            f"# Intro\n{small_begin}\nnew table\n{small_end}\n\n"
+            f"{large_begin}\n{table}\n{large_end}\n## Next\n")
     readme.write_text("no markers\n")
-    assert not benchmark.update_readme("new table", readme)
+    assert not benchmark.update_readme("new table", [1000, 10000], readme)
