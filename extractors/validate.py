@@ -306,7 +306,7 @@ def _run_suites(context, suites_mod: ModuleType, chunks: dict[str, list[Path] | 
                 run_id: str) -> tuple[list[dict], dict]:
     """Each table's GX results as audit rows, and the suite results (HTML-escaped, for the
     Data Docs) by result key."""
-    datasource = context.data_sources.add_or_update_pandas(DATASOURCE)
+    datasource = context.data_sources.add_pandas(DATASOURCE)
     # one run identifier: a table's chunks share one result key, which its sum is stored under
     gx_run = _gx_run_id(run_id)
     rows: list[dict] = []
@@ -344,14 +344,9 @@ def _checkpoint(context, datasource, suite):
     )
 
     key = suite.table.replace(".", "__")
-    try:
-        asset = datasource.get_asset(key)
-    except LookupError:
-        asset = datasource.add_dataframe_asset(name=key)
-    try:
-        batch_definition = asset.get_batch_definition("all_rows")
-    except (KeyError, LookupError, ValueError):
-        batch_definition = asset.add_batch_definition_whole_dataframe("all_rows")
+    # the context is new each run (in memory): everything is added, nothing looked up
+    asset = datasource.add_dataframe_asset(name=key)
+    batch_definition = asset.add_batch_definition_whole_dataframe("all_rows")
 
     gx_suite = gx.ExpectationSuite(name=key)
     for check in suite.checks:
@@ -365,10 +360,10 @@ def _checkpoint(context, datasource, suite):
             **check.kwargs, notes=check.note,
             meta={"note": check.note, "severity": check.severity, "column": check.column},
         ))
-    gx_suite = context.suites.add_or_update(gx_suite)
-    definition = context.validation_definitions.add_or_update(
+    gx_suite = context.suites.add(gx_suite)
+    definition = context.validation_definitions.add(
         gx.ValidationDefinition(name=key, data=batch_definition, suite=gx_suite))
-    return context.checkpoints.add_or_update(gx.Checkpoint(
+    return context.checkpoints.add(gx.Checkpoint(
         name=key, validation_definitions=[definition],
         result_format={"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES},
     ))
