@@ -104,6 +104,10 @@ def test_grid_view_of_a_finished_run_shows_every_task(airflow_env, ui_url):
             page.goto(f"{ui_url}/dags/news_pipeline")
             for task in PIPELINE_TASKS:  # the grid's task list ("per_source [ ]" for a group)
                 page.get_by_text(re.compile(rf"^{task}\b")).first.wait_for(timeout=30_000)
+            # the overview's panels load on their own: on a busy machine they can come after
+            # the grid
+            for text in ("Failed Runs", "news-warehouse"):
+                page.get_by_text(text).first.wait_for(timeout=30_000)
             SCREENSHOT.parent.mkdir(exist_ok=True)
             page.screenshot(path=str(SCREENSHOT))
             body = page.inner_text("body")
