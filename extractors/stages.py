@@ -344,14 +344,11 @@ def enrich(ctx: RunContext) -> dict:
 # --- load -> transform -> validate -> publish: the work database, one writer at a time ---
 
 def load(ctx: RunContext) -> dict:
-    """Stream the run's files into raw in bounded Arrow batches (memory does not grow with
-    the run's size)."""
-    from extractors.load import (
-        create_raw_tables,
-        load_enrichments,
-        load_stream,
-        transaction,
-    )
+    """Stream the run's files into raw in bounded Arrow batches, each committed (memory does
+    not grow with the run's size). A load killed midway leaves some batches in raw: loading
+    the run again replaces them, and until the run is validated its pages do not count as
+    known (known_pages), so nothing is skipped."""
+    from extractors.load import create_raw_tables, load_enrichments, load_stream
 
     def rows(*stage_names: str) -> Iterator[dict]:
         for stage in stage_names:
@@ -360,14 +357,13 @@ def load(ctx: RunContext) -> dict:
 
     with connect(ctx.paths.work) as con:
         create_raw_tables(con)
-        with transaction(con):
-            counts = {
-                "discoveries": load_stream(con, "discoveries", rows("discovered"), ctx.run_id),
-                "fetches": load_stream(con, "fetches", rows("feeds", "fetches"), ctx.run_id),
-                "articles": load_stream(con, "articles", rows("articles"), ctx.run_id),
-            }
-            enrichments = stagefiles.read_jsonl(ctx.file("enrichments"))
-            counts.update(load_enrichments(con, enrichments, ctx.run_id))
+        counts = {
+            "discoveries": load_stream(con, "discoveries", rows("discovered"), ctx.run_id),
+            "fetches": load_stream(con, "fetches", rows("feeds", "fetches"), ctx.run_id),
+            "articles": load_stream(con, "articles", rows("articles"), ctx.run_id),
+        }
+        enrichments = stagefiles.read_jsonl(ctx.file("enrichments"))
+        counts.update(load_enrichments(con, enrichments, ctx.run_id))
         return counts
 
 

@@ -1,8 +1,11 @@
+import dataclasses
+
 import duckdb
+import pyarrow as pa
 import pytest
 
 from extractors import stagefiles
-from extractors.load import EnrichmentStatus, create_raw_tables, load_rows
+from extractors.load import EnrichmentStatus, create_raw_tables, load_enrichments, load_rows
 from extractors.records import EntityMention, ParsedArticle
 from extractors.stages import RunContext, _enriched_versions, final_fetch_rows
 
@@ -52,6 +55,19 @@ def test_a_reanalysis_that_finds_nothing_clears_the_old_rows(con):
     analysed = [{"article_id": "a1", "content_hash": "h-v1"}]
     load_rows(con, "entity_mentions", [], "run-2", replaces=analysed)
     assert con.execute("select count(*) from raw.entity_mentions").fetchone() == (0,)
+
+
+def test_a_failed_enrichment_batch_leaves_no_status_without_its_rows(con):
+    good = {"article_id": "a1", "content_hash": "h-v1", "status": "ok", "quotes": [],
+            "sanctions": [], "mentions": [dataclasses.asdict(mention(0))]}
+    broken_mention = {**dataclasses.asdict(mention(0)), "article_id": "a2",
+                      "mention_index": "not a number"}
+    broken = {**good, "article_id": "a2", "mentions": [broken_mention]}
+    with pytest.raises(pa.ArrowInvalid):
+        load_enrichments(con, [good, broken], "run-1", batch_size=1)
+    # the first batch committed whole; the second, status and mention, not at all
+    assert con.sql("select article_id from raw.enrichments").fetchall() == [("a1",)]
+    assert con.sql("select article_id from raw.entity_mentions").fetchall() == [("a1",)]
 
 
 def test_torn_last_line_is_ignored_but_a_corrupt_middle_line_is_an_error(tmp_path):

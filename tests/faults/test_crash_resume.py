@@ -88,7 +88,8 @@ def test_kill_at_every_stage_then_rerun_equals_uninterrupted_run(
 
 
 # Found by this suite: enrichment statuses used to commit before their mentions, quotes
-# and sanctions, so a kill between them lost those rows for good. Load is now one transaction.
+# and sanctions, so a kill between them lost those rows for good. Now a batch of statuses
+# commits with its rows.
 def test_kill_between_enrichments_and_mentions_loses_nothing(
         demo_sources_file, three_runs, tmp_path):
     warehouse = tmp_path / "news.duckdb"
