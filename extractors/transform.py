@@ -17,6 +17,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from extractors.warehouse import MEMORY_LIMIT
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 DBT_VENV = PROJECT_DIR.parent / ".venv-dbt"
 TAIL_LINES = 40
@@ -70,6 +72,7 @@ def dbt_env(work_db: Path, target_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         NEWS_WORK_DB=str(Path(work_db).resolve()),
+        NEWS_DUCKDB_MEMORY_LIMIT=MEMORY_LIMIT,
         DBT_SEND_ANONYMOUS_USAGE_STATS="False",
         DO_NOT_TRACK="1",
         DBT_TARGET_PATH=str(target_dir),

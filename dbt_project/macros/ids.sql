@@ -36,21 +36,33 @@
     end
 {%- endmacro %}
 
-{#- Candidate entities for a free-text name on each row of `rows` (a CTE keyed by
-    article_id and `index_column`), through the `lookup` CTE (int_entity_lookup); the
-    caller keeps match_rank = 1, the first by `preference` (an order-by expression). -#}
-{% macro entity_matches(rows, index_column, name_column, preference) -%}
-    select
-        {{ rows }}.article_id,
-        {{ rows }}.{{ index_column }},
-        lookup.entity_id,
-        lookup.name,
-        row_number() over (
-            partition by {{ rows }}.article_id, {{ rows }}.{{ index_column }}
-            order by {{ preference }}
-        ) as match_rank
+{#- The entity each distinct free-text name in `rows` resolves to, through the `lookup` CTE
+    (int_entity_lookup): one row per name_key, or per name_key and `context` column when
+    the choice depends on the row, the first by `preference` (an order-by expression over
+    lookup and `names`). Ranking distinct names, not every row, keeps it small (the
+    100,000-article benchmark has 4 million quotes and 55 speaker names); callers join on
+    name_key(<their name column>). -#}
+{% macro entity_matches(rows, name_column, preference, context=none) -%}
+    select name_key, {% if context %}{{ context }}, {% endif %}entity_id, name
+    from (
+        select
+            lookup.name_key,
+            {% if context %}names.{{ context }},{% endif %}
+            lookup.entity_id,
+            lookup.name,
+            row_number() over (
+                partition by lookup.name_key{% if context %}, names.{{ context }}{% endif %}
+                order by {{ preference }}, lookup.entity_id
+            ) as match_rank
 
-    from {{ rows }}
-    inner join lookup
-        on lookup.name_key = {{ name_key(rows ~ '.' ~ name_column) }}
+        from (
+            select distinct
+                {{ name_key(name_column) }} as name_key
+                {%- if context %}, {{ context }}{% endif %}
+            from {{ rows }}
+        ) as names
+        inner join lookup
+            on lookup.name_key = names.name_key
+    ) as ranked
+    where match_rank = 1
 {%- endmacro %}

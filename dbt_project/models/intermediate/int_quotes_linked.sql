@@ -33,7 +33,7 @@ current_quotes as (
 
 speaker_matches as (
 
-    {{ entity_matches('current_quotes', 'quote_index', 'speaker_name',
+    {{ entity_matches('current_quotes', 'speaker_name',
                       type_preference('lookup.entity_type', ["'person'", "'organization'", "'group'"])) }}
 
 ),
@@ -59,9 +59,7 @@ final as (
 
     from current_quotes
     left join speaker_matches
-        on speaker_matches.article_id = current_quotes.article_id
-        and speaker_matches.quote_index = current_quotes.quote_index
-        and speaker_matches.match_rank = 1
+        on speaker_matches.name_key = {{ name_key('current_quotes.speaker_name') }}
 
 )
 

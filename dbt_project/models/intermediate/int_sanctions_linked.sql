@@ -64,16 +64,17 @@ one_row_per_target as (
 
 authority_matches as (
 
-    {{ entity_matches('one_row_per_target', 'sanction_index', 'authority_name',
+    {{ entity_matches('one_row_per_target', 'authority_name',
                       type_preference('lookup.entity_type', ["'organization'", "'location'", "'group'"])) }}
 
 ),
 
 target_matches as (
 
-    {{ entity_matches('one_row_per_target', 'sanction_index', 'target_name',
-                      'case when lookup.entity_type = one_row_per_target.target_type then 0 else 1 end, '
-                      ~ type_preference('lookup.entity_type', ["'person'", "'organization'", "'group'"])) }}
+    {{ entity_matches('one_row_per_target', 'target_name',
+                      'case when lookup.entity_type = names.target_type then 0 else 1 end, '
+                      ~ type_preference('lookup.entity_type', ["'person'", "'organization'", "'group'"]),
+                      context='target_type') }}
 
 ),
 
@@ -106,13 +107,10 @@ final as (
 
     from one_row_per_target as s
     left join authority_matches
-        on authority_matches.article_id = s.article_id
-        and authority_matches.sanction_index = s.sanction_index
-        and authority_matches.match_rank = 1
+        on authority_matches.name_key = {{ name_key('s.authority_name') }}
     left join target_matches
-        on target_matches.article_id = s.article_id
-        and target_matches.sanction_index = s.sanction_index
-        and target_matches.match_rank = 1
+        on target_matches.name_key = {{ name_key('s.target_name') }}
+        and target_matches.target_type is not distinct from s.target_type
 
 )
 
