@@ -63,18 +63,6 @@ README_END = "<!-- bench:end"
 SPAWN = get_context("spawn")
 
 
-def cache_bytecode(folder: Path) -> None:
-    """Let stage processes cache compiled imports (under folder, not in the venv).
-
-    With PYTHONDONTWRITEBYTECODE set, every stage process would compile pandas, spaCy,
-    dbt and GX from source again (seconds per stage) -- a cost no deployed pipeline pays.
-    """
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    os.environ["PYTHONPYCACHEPREFIX"] = str(folder)
-    sys.dont_write_bytecode = False  # spawn passes -B on to children when this is set
-    sys.pycache_prefix = str(folder)
-
-
 def machine() -> dict:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
                 .splitlines() if line.startswith("model name")), platform.processor())
@@ -423,7 +411,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     stage_names = ALL_STAGES[:ALL_STAGES.index(args.until) + 1]
     args.out.mkdir(parents=True, exist_ok=True)
-    cache_bytecode(args.out.resolve() / ".pycache")
     command = "python -m extractors.benchmark " + " ".join(argv if argv is not None
                                                             else sys.argv[1:])
     report = {"started_at": datetime.now(UTC).isoformat(), "command": command,
