@@ -59,6 +59,9 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
         path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
     try:
+        # DuckDB draws a progress bar on stdout for queries over 2 s, terminal or not: large
+        # loads filled task logs with bars. (A per-connection setting, not a config option.)
+        con.execute("SET enable_progress_bar = false")
         yield con
     finally:
         con.close()

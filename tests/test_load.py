@@ -1,4 +1,6 @@
 import dataclasses
+import subprocess
+import sys
 
 import duckdb
 import pyarrow as pa
@@ -102,3 +104,16 @@ def test_enrich_asks_the_database_only_about_this_runs_versions(tmp_path):
     # a2 failed, so it is tried again; a3 is not in this run; a1 at v2 is a new version
     keys = [("a1", "h-v1"), ("a2", "h-v1"), ("a1", "h-v2")]
     assert _enriched_versions(ctx, keys) == {("a1", "h-v1")}
+
+
+
+def test_pipeline_connections_draw_no_progress_bar(tmp_path):
+    # DuckDB draws its bar on stdout for long queries, even into a task's log file. Under
+    # pytest a new connection has it off already, so look from a plain process
+    script = ("import sys; from pathlib import Path; from extractors.warehouse import connect\n"
+              "with connect(Path(sys.argv[1])) as con:\n"
+              "    setting = \"select current_setting('enable_progress_bar')\"\n"
+              "    print(con.execute(setting).fetchone()[0])")
+    shown = subprocess.run([sys.executable, "-c", script, str(tmp_path / "w.duckdb")],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert shown == "False"
