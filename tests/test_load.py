@@ -106,7 +106,6 @@ def test_enrich_asks_the_database_only_about_this_runs_versions(tmp_path):
     assert _enriched_versions(ctx, keys) == {("a1", "h-v1")}
 
 
-
 def test_pipeline_connections_draw_no_progress_bar(tmp_path):
     # DuckDB draws its bar on stdout for long queries, even into a task's log file. Under
     # pytest a new connection has it off already, so look from a plain process
