@@ -1,8 +1,9 @@
 """`airflow backfill create` over two days re-processes each day's discoveries, and a
 second backfill of the same days changes nothing in the published marts.
 
-Real Airflow (scheduler with LocalExecutor + api-server for the task workers, its own home
-in a temporary folder), the real DAG on a daily schedule, the demo site on 127.0.0.1.
+Real Airflow (tests/local_airflow.py: metadata on PostgreSQL, api-server, scheduler with
+the LocalExecutor, dag-processor, its own home in a temporary folder), the real DAG on a
+daily schedule, the demo site on 127.0.0.1.
 The demo's harbour-times Atom feed dates one story inside each backfilled day
 (2026-05-13 and 2026-05-14, UTC) and the others outside; an undated URL-list page
 belongs to no window.
@@ -10,7 +11,6 @@ belongs to no window.
 
 import json
 import time
-from contextlib import ExitStack
 from pathlib import Path
 
 import duckdb
@@ -18,11 +18,10 @@ import pytest
 import requests
 
 from demo_site.serve import start_demo_server
-from tests.local_airflow import airflow, airflow_process, answers, base_env, wait_for
-from tests.local_postgres import free_port
+from tests.local_airflow import DAG_ID, Deployment, airflow, local_executor_on_postgres
+from tests.local_postgres import postgres_for_tests
 
 pytestmark = pytest.mark.e2e
-DAG_ID = "news_pipeline"
 FROM_DATE, TO_DATE = "2026-05-13", "2026-05-14"  # two daily windows
 IN_WINDOW = {  # logical date (window start) -> the one story the feed dates inside it
     "2026-05-13": "/harbour-times/2026/05/13/tahiri-dismisses-sanctions.html",
@@ -57,29 +56,17 @@ sources:
 
 
 @pytest.fixture(scope="module")
-def scheduler(tmp_path_factory):
-    """An Airflow with its own home: api-server (tasks report to it) and scheduler."""
-    home = tmp_path_factory.mktemp("airflow-home")
-    port = free_port()
-    env = {**base_env(home, port), "AIRFLOW__API__PORT": str(port), "NEWS_SCHEDULE": "@daily"}
-    airflow(env, "db", "migrate")
-    airflow(env, "pools", "set", "news_warehouse_writer", "1", "one DuckDB writer")
-    airflow(env, "dags", "reserialize")
-    airflow(env, "dags", "unpause", DAG_ID)
-    api = f"http://127.0.0.1:{port}/api/v2"
-    with ExitStack() as stack:  # exits in reverse: the scheduler (its workers report to
-        processes = [stack.enter_context(airflow_process(env, *component))  # the api-server)
-                     for component in (("api-server", "api-server", "--host", "127.0.0.1",
-                                        "--port", str(port)), ("scheduler", "scheduler"))]
-        wait_for(lambda: answers(f"{api}/monitor/health"), 120,
-                 f"the api-server did not answer in 120 s (logs in {home})", processes)
-        yield env, api
+def deployment(tmp_path_factory) -> Deployment:
+    with postgres_for_tests() as postgres, local_executor_on_postgres(
+            tmp_path_factory.mktemp("airflow"), postgres, {"NEWS_SCHEDULE": "@daily"}) as running:
+        yield running
 
 
-def backfill(env: dict, api: str, conf: dict, reprocess: str) -> dict[str, dict]:
+def backfill(deployment: Deployment, conf: dict, reprocess: str) -> dict[str, dict]:
     """Create the backfill with the CLI, wait until the scheduler has finished it; return
     its runs by day."""
-    airflow(env, "backfill", "create", "--dag-id", DAG_ID, "--from-date", FROM_DATE,
+    api = deployment.api
+    airflow(deployment.env, "backfill", "create", "--dag-id", DAG_ID, "--from-date", FROM_DATE,
             "--to-date", TO_DATE, "--max-active-runs", "1", "--reprocess-behavior", reprocess,
             "--dag-run-conf", json.dumps(conf))
     deadline = time.monotonic() + RUN_TIMEOUT_S * len(IN_WINDOW)
@@ -134,13 +121,12 @@ def snapshot(published: Path) -> dict:
 
 
 def test_backfill_reprocesses_each_window_and_a_second_backfill_changes_nothing(
-        scheduler, sources_file, tmp_path):
-    env, api = scheduler
+        deployment, sources_file, tmp_path):
     warehouse = tmp_path / "news.duckdb"
     conf = {"sources": str(sources_file), "warehouse": str(warehouse)}
     work_db = warehouse.with_name("news.work.duckdb")
 
-    first = backfill(env, api, conf, reprocess="none")
+    first = backfill(deployment, conf, reprocess="none")
     assert {day: run["state"] for day, run in first.items()} == dict.fromkeys(IN_WINDOW,
                                                                                "success")
     pages = fetched_pages(work_db, first)
@@ -152,7 +138,7 @@ def test_backfill_reprocesses_each_window_and_a_second_backfill_changes_nothing(
     published = snapshot(warehouse)
     assert sorted(published["article_urls"]) == sorted(IN_WINDOW.values())
 
-    again = backfill(env, api, conf, reprocess="completed")
+    again = backfill(deployment, conf, reprocess="completed")
     assert {day: run["state"] for day, run in again.items()} == dict.fromkeys(IN_WINDOW,
                                                                                "success")
     pages_again = fetched_pages(work_db, again)

@@ -17,8 +17,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,12 +27,9 @@ import requests
 
 from demo_site.serve import start_demo_server
 from tests import local_postgres
-from tests.local_airflow import airflow, airflow_process, answers, base_env, wait_for
+from tests.local_airflow import DAG_ID, ROOT, WRITER_POOL, local_executor_on_postgres, wait_for
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[1]
-DAG_ID = "news_pipeline"
-WRITER_POOL = "news_warehouse_writer"
 MAX_ARTICLES = 2  # per source: enough for every stage to do real work, quickly
 RUN_TIMEOUT_S = 300
 
@@ -62,50 +58,6 @@ class RunOutcome:
     spans: list[TaskSpan]
     start_up_s: float  # PostgreSQL up -> the DAG served, pool created
     run_s: float  # triggered -> finished
-
-
-def airflow_env(home: Path, database_url: str, api_port: int, demo_url: str) -> dict:
-    return {
-        **base_env(home, api_port),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database_url,
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
-        "DEMO_BASE_URL": demo_url,  # the demo sources.yml's ${DEMO_BASE_URL}
-    }
-
-
-@contextmanager
-def local_executor_on_postgres(workdir: Path, postgres: dict) -> Iterator[tuple[str, dict]]:
-    """Airflow on the given PostgreSQL server, serving the demo site; yields (REST API URL,
-    PostgreSQL environment of the metadata DB)."""
-    with closing(local_postgres.connect(postgres)) as pg:
-        pg.autocommit = True  # CREATE DATABASE runs outside a transaction
-        pg.cursor().execute("create database airflow")
-    metadata = {**postgres, "NEWS_PG_DBNAME": "airflow"}
-    database_url = (f"postgresql+psycopg2://{postgres['NEWS_PG_USER']}@"
-                    f"{postgres['NEWS_PG_HOST']}:{postgres['NEWS_PG_PORT']}/airflow")
-    api_port = local_postgres.free_port()
-    with ExitStack() as stack:
-        demo_url, stop_demo = start_demo_server(port=0)
-        stack.callback(stop_demo)
-        home = workdir / "airflow-home"
-        home.mkdir(parents=True, exist_ok=True)
-        env = airflow_env(home, database_url, api_port, demo_url)
-        airflow(env, "db", "migrate")
-        processes = [stack.enter_context(airflow_process(env, *component)) for component in (
-            ("api-server", "api-server", "--host", "127.0.0.1", "--port", str(api_port)),
-            ("scheduler", "scheduler"),
-            ("dag-processor", "dag-processor"))]
-        api = f"http://127.0.0.1:{api_port}/api/v2"
-        wait_for(lambda: answers(f"{api}/dags/{DAG_ID}"), 180,
-                 f"the DAG was not served within 180 s (logs in {home})", processes)
-        # through the API that is up now: one Airflow CLI start-up less than `pools set`
-        requests.post(f"{api}/pools", timeout=60, json={
-            "name": WRITER_POOL, "slots": 1, "description": "one writer of the DuckDB work file",
-            "include_deferred": False}).raise_for_status()
-        yield api, metadata
 
 
 def trigger_and_wait(api: str, metadata: dict, conf: dict) -> tuple[str, str]:
@@ -151,13 +103,18 @@ def overlapping_writers(spans: list[TaskSpan]) -> list[tuple[TaskSpan, TaskSpan]
 
 def run_scaled_out(workdir: Path, postgres: dict) -> RunOutcome:
     started = time.monotonic()
-    with local_executor_on_postgres(workdir, postgres) as (api, metadata):
-        ready = time.monotonic()
-        conf = {"sources": str(ROOT / "demo_site" / "sources.yml"),
-                "warehouse": str(workdir / "warehouse" / "news.duckdb"),
-                "max_articles": MAX_ARTICLES}
-        run_id, state = trigger_and_wait(api, metadata, conf)
-        spans = task_spans(metadata, run_id)
+    demo_url, stop_demo = start_demo_server(port=0)
+    try:  # the demo sources.yml reads the site's address from ${DEMO_BASE_URL}
+        with local_executor_on_postgres(workdir, postgres,
+                                        {"DEMO_BASE_URL": demo_url}) as deployment:
+            ready = time.monotonic()
+            conf = {"sources": str(ROOT / "demo_site" / "sources.yml"),
+                    "warehouse": str(workdir / "warehouse" / "news.duckdb"),
+                    "max_articles": MAX_ARTICLES}
+            run_id, state = trigger_and_wait(deployment.api, deployment.metadata, conf)
+            spans = task_spans(deployment.metadata, run_id)
+    finally:
+        stop_demo()
     return RunOutcome(run_id, state, spans, start_up_s=round(ready - started, 1),
                       run_s=round(time.monotonic() - ready, 1))
 
