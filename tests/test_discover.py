@@ -5,10 +5,14 @@ from __future__ import annotations
 import gzip
 from datetime import UTC, datetime
 
+import pytest
+from dateutil import parser as dateutil_parser
+
 from extractors.config import Source
 from extractors.discover import MAX_SITEMAP_DEPTH, discover_source, plan_fetches
 from extractors.fetch import HttpClient
 from extractors.records import DiscoveredUrl, KnownPage
+from extractors.sitemaps import parse_iso
 from tests import http_site
 from tests.http_site import base_url, local_source, paths
 
@@ -364,3 +368,28 @@ def test_plan_fetches_newest_first_and_capped():
         "https://ex.com/d1",
     ]
     assert unchanged == [] and all(r.source == "test" for r in requests)
+
+
+# The W3C datetime forms sitemaps and feeds carry, and looser ones. parse_iso reads the
+# common ones with the standard library (fast) and the rest with dateutil; either way it
+# must give what dateutil alone gives, in UTC.
+@pytest.mark.parametrize("text", [
+    "2026-05-13T10:00:00+00:00", "2026-05-13T10:00:00Z", "2026-05-13T10:00Z", "2026-05-13",
+    "2026-05-13T10:00:00.123+05:30", "2026-05-13T10:00:00-0400", "2026-05-13 10:00:00",
+    "20260513T100000Z", "2026-05-13T10:00:00.123456789Z", "2026-W20-3", "2026-05", "2026",
+    "2026-05-13T24:00:00Z", " 2026-05-13T10:00:00+01:00 ",
+])
+def test_parse_iso_reads_dates_as_dateutil_does(text):
+    expected = dateutil_parser.isoparse(text.strip())
+    expected = expected if expected.tzinfo else expected.replace(tzinfo=UTC)
+    assert parse_iso(text) == expected.astimezone(UTC)
+
+
+@pytest.mark.parametrize("text", ["Wed, 13 May 2026 10:00:00 GMT", "13 May 2026 10:00 +0000"])
+def test_parse_iso_falls_back_to_loose_dates(text):
+    assert parse_iso(text) == datetime(2026, 5, 13, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text", ["", "garbage", "2026-13-45", None])
+def test_parse_iso_gives_none_for_what_is_no_date(text):
+    assert parse_iso(text) is None
