@@ -58,24 +58,25 @@ def _parser() -> etree.XMLParser:
     )
 
 
+# Tried in order. The standard library's C parser reads the usual sitemap and feed forms as
+# dateutil does, 0.45 us a call against 8.3, and discovery parses every listed URL's dates
+# on every run; dateutil reads the rest (2026-05, 24:00, RFC 822, ...).
+DATE_PARSERS = (datetime.fromisoformat, dateparser.isoparse, dateparser.parse)
+
+
 def parse_iso(text: str | None) -> datetime | None:
     """An ISO 8601 / W3C datetime (or a looser date) as an aware UTC datetime."""
     if not text or not isinstance(text, str):
         return None
     text = text.strip()
-    try:
-        # The standard library's C parser first: it reads the usual sitemap and feed forms
-        # as dateutil does, 0.45 us a call against 8.3, and discovery parses every listed
-        # URL's dates on every run. dateutil for the rest (2026-05, 24:00, RFC 822, ...).
-        value = datetime.fromisoformat(text)
-    except ValueError:
+    for parse in DATE_PARSERS:
         try:
-            value = dateparser.isoparse(text)
-        except (ValueError, OverflowError):
-            try:
-                value = dateparser.parse(text)
-            except (ValueError, OverflowError, TypeError):
-                return None
+            value = parse(text)
+            break
+        except (ValueError, OverflowError, TypeError):
+            continue
+    else:
+        return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)  # sitemaps without an offset: assume UTC
     try:

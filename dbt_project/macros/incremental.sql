@@ -20,14 +20,12 @@
     so no two rows of an article hash alike and cancel out in the XOR. -#}
 {% macro articles_to_rebuild(current, key, compared) -%}
     {%- set columns = [key] + compared -%}
-    select article_id from {{ current }}
-    where {{ loaded_since_last_build() }}
-
-    union
-
     select current_articles.article_id
     from (
-        select article_id, {{ rows_fingerprint(columns) }} as fingerprint
+        select
+            article_id,
+            max(loaded_at) as loaded_at,
+            {{ rows_fingerprint(columns) }} as fingerprint
         from {{ current }}
         group by article_id
     ) as current_articles
@@ -37,5 +35,6 @@
         group by article_id
     ) as stored
         on stored.article_id = current_articles.article_id
-    where stored.fingerprint is distinct from current_articles.fingerprint
+    where {{ loaded_since_last_build() }}
+        or stored.fingerprint is distinct from current_articles.fingerprint
 {%- endmacro %}
