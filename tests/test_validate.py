@@ -87,6 +87,10 @@ def test_bad_batch_fails_with_readable_messages(good, good_db, tmp_path):
         # ids pointing at entities that do not exist
         con.execute("update marts.quotes set speaker_entity_id = md5('nobody')")
         con.execute("update marts.sanctions set target_entity_id = md5('nothing')")
+        con.execute("update marts.quotes_about_entity set about_entity_id = md5('no one')")
+        # a quote gone from under the rows that say what it talks about
+        con.execute("delete from marts.quotes where quote_id = "
+                    "(select min(quote_id) from marts.quotes_about_entity)")
 
     outcome = validate(bad_db, "bad-run", tmp_path / "report")
     assert not outcome.success
@@ -104,6 +108,8 @@ def test_bad_batch_fails_with_readable_messages(good, good_db, tmp_path):
     assert "protects: one row per article" in text
     assert "marts.quotes: sql: speaker_entity_id_exists_in_entities" in text
     assert "marts.sanctions: sql: target_entity_id_exists_in_entities" in text
+    assert "marts.quotes_about_entity: sql: about_entity_id_exists_in_entities" in text
+    assert "marts.quotes_about_entity: sql: quote_id_exists_in_quotes" in text
     assert all(f.startswith(("raw.", "marts.")) for f in outcome.failures)
     failed = {(r[0], r[1]) for r in audit_rows(bad_db, "bad-run") if not r[3]}
     assert ("marts.articles", "sql: key_unique") in failed
