@@ -88,6 +88,10 @@ def test_bad_batch_fails_with_readable_messages(good, good_db, tmp_path):
         con.execute("update marts.quotes set speaker_entity_id = md5('nobody')")
         con.execute("update marts.sanctions set target_entity_id = md5('nothing')")
         con.execute("update marts.quotes_about_entity set about_entity_id = md5('no one')")
+        # a mention whose offsets run past its article's (empty) body
+        con.execute("insert into marts.entity_mentions select * replace (? as article_id, "
+                    "md5('moved') as mention_id) from marts.entity_mentions limit 1",
+                    [empty.article_id])
         # a quote gone from under the rows that say what it talks about
         con.execute("delete from marts.quotes where quote_id = "
                     "(select min(quote_id) from marts.quotes_about_entity)")
@@ -103,6 +107,8 @@ def test_bad_batch_fails_with_readable_messages(good, good_db, tmp_path):
     # row-level mart checks see this run's article ...
     assert "marts.articles: expect_column_values_to_be_between(word_count)" in text
     assert "marts.articles: expect_column_values_to_be_between(body_chars)" in text
+    assert ("marts.entity_mentions: expect_column_pair_values_a_to_be_greater_than_b("
+            "body_chars,end_char) failed, observed 1 unexpected") in text
     # ... and only it: the duplicate is an old article, which the whole-table key check sees
     assert "marts.articles: sql: key_unique(article_id) failed, observed 1" in text
     assert "protects: one row per article" in text
