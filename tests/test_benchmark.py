@@ -35,7 +35,7 @@ def test_the_site_lists_every_article_in_sitemaps():
 
 def test_benchmark_runs_and_writes_its_json(tmp_path, capsys):
     code = benchmark.main(["--articles", "20", "--out", str(tmp_path), "--speedup-max", "0",
-                           "--until", "load", "--no-readme"])
+                           "--until", "load", "--repeats", "2", "--no-readme"])
     assert code == 0
     report = json.loads(next(tmp_path.glob("bench-*.json")).read_text())
     assert {"machine", "sizes", "load_before", "load_after", "under_load"} <= set(report)
@@ -44,6 +44,11 @@ def test_benchmark_runs_and_writes_its_json(tmp_path, capsys):
     # Pages count as known only after a run reached validation, which --until load skips:
     # here the second run fetches everything again (the 1% is the synthetic tests' job).
     assert size["incremental"]["articles"] == 21
+    # each repeat starts afresh: it fetches every page again instead of resuming the last
+    assert len(size["incremental_repeats_wall_s"]) == 2
+    assert size["incremental"]["wall_s"] == min(size["incremental_repeats_wall_s"])
+    assert benchmark.fetched_pages(size["incremental"]["stages"]["fetch"]) == 21
+    assert not list(tmp_path.rglob("*.before-*"))  # the saved state is cleaned up
     for run in ("full", "incremental"):
         assert list(size[run]["stages"]) == list(benchmark.ALL_STAGES[:5])
         for stage in size[run]["stages"].values():
@@ -54,6 +59,7 @@ def test_benchmark_runs_and_writes_its_json(tmp_path, capsys):
     assert fetch["articles_per_s"] == round(20 / fetch["wall_s"], 1)
     out = capsys.readouterr().out
     assert "| 20 articles |" in out and "| enrich |" in out
+    assert "the median of 2 runs from the same state" in out
     assert f"`python -m extractors.benchmark --articles 20 --out {tmp_path}" in out
 
 
