@@ -152,6 +152,7 @@ def _within_body(note: str) -> list[Check]:
     return [_between("start_char", note, min_value=0),
             _a_after_b("body_chars", "end_char", note, or_equal=True)]
 
+
 SUITES: list[Suite] = [
     # ---- raw: this run's rows, as loaded -------------------------------------------------
     Suite("raw.discoveries", "select * from raw.discoveries where run_id = $run_id", "url", [

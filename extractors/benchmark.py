@@ -451,6 +451,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-readme", dest="readme", action="store_false",
                         help="do not rewrite README.md's Performance table")
     args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
     stage_names = ALL_STAGES[:ALL_STAGES.index(args.until) + 1]
     args.out.mkdir(parents=True, exist_ok=True)
     command = "python -m extractors.benchmark " + " ".join(argv if argv is not None

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from demo_site.synthetic import Corpus, SyntheticSite, article, page_path
 from extractors import benchmark
 
@@ -78,3 +80,8 @@ def test_each_size_list_has_its_own_readme_block(tmp_path):
             f"{large_begin}\n{table}\n{large_end}\n## Next\n")
     readme.write_text("no markers\n")
     assert not benchmark.update_readme("new table", [1000, 10000], readme)
+
+
+def test_at_least_one_incremental_run(tmp_path):
+    with pytest.raises(SystemExit):
+        benchmark.main(["--articles", "20", "--out", str(tmp_path), "--repeats", "0"])
