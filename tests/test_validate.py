@@ -1,8 +1,9 @@
 """Great Expectations validation, for real, on a dbt-built fixture work database.
 
 The good database (tests/test_dbt.py's fixture, built once) passes; a copy with a bad
-batch (an empty body and a future date in this run's raw articles, a duplicated article in
-marts) fails with messages naming the table and the expectation; so do marts that shrank
+batch (an empty body and a future date in this run's raw articles; in the marts a
+duplicated article, ids that point at no entity or quote, a mention past its body) fails
+with messages naming the table and the expectation; so do marts that shrank
 or grew beyond what the run loaded. Forced into chunks of two rows, validation reaches the
 same outcome, and a duplicated key is still caught.
 """
