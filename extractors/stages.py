@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 
 from extractors import stagefiles
 from extractors.config import Source, load_sources
+from extractors.publish import publish_marts
 from extractors.records import (
     FetchRequest,
     KnownPage,
@@ -399,38 +400,9 @@ def validate(ctx: RunContext) -> dict:
     return {"expectations": len(outcome.results), "docs": str(outcome.docs_path)}
 
 
-PUBLISHED_SCHEMAS = ("marts", "audit")
-
-
 def publish(ctx: RunContext) -> dict:
-    """Copy the validated marts into a new file and rename it over the published one.
-
-    The rename is atomic, so a reader opens either the previous publication or this one;
-    readers that already have the old file open keep reading it undisturbed.
-    """
-    published = ctx.paths.published
-    staging = published.with_name(f".{published.name}.publishing")
-    staging.unlink(missing_ok=True)
-    # A publish killed mid-copy also leaves the staging file's WAL; never replay it.
-    staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
-    counts = {}
-    with connect(staging) as con:
-        escaped = str(ctx.paths.work).replace("'", "''")  # our own path, never scraped text
-        con.execute(f"ATTACH '{escaped}' AS work (READ_ONLY)")
-        for schema in PUBLISHED_SCHEMAS:
-            con.execute(f"CREATE SCHEMA {schema}")
-            tables = con.execute(
-                "select table_name from information_schema.tables "
-                "where table_catalog = 'work' and table_schema = ? order by 1", [schema]
-            ).fetchall()
-            for (table,) in tables:
-                con.execute(f'CREATE TABLE {schema}."{table}" AS '
-                            f'SELECT * FROM work.{schema}."{table}"')
-                counts[f"{schema}.{table}"] = con.execute(
-                    f'select count(*) from {schema}."{table}"').fetchone()[0]
-        con.execute("CREATE TABLE audit.publication AS SELECT ? AS run_id, ? AS published_at",
-                    [ctx.run_id, datetime.now(UTC)])
-        con.execute("DETACH work")
-        con.execute("CHECKPOINT")
-    staging.replace(published)
-    return counts
+    """The validated marts become the published file (extractors/publish.py)."""
+    outcome = publish_marts(ctx.paths.work, ctx.paths.published, ctx.run_id,
+                            from_scratch=ctx.full_refresh)
+    return {**outcome.rows, "rows_written": outcome.rows_written,
+            "reused_previous": outcome.reused_previous}

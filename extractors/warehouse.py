@@ -1,8 +1,8 @@
 """Where the warehouse files live, and the only two ways to open DuckDB.
 
 Write-audit-publish: every task writes to the *work* database beside the published one;
-`publish` copies the validated marts into a fresh file and renames it over WAREHOUSE in
-one step, so readers only ever open a complete, read-only publication.
+`publish` writes the validated marts into a new file and renames it over WAREHOUSE in one
+step (extractors/publish.py), so readers only ever open a complete, read-only publication.
 DuckDB allows one read-write process per file, so tasks open late and close early.
 """
 

@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from extractors import stagefiles, stages
+from extractors import publish, stagefiles, stages
 from extractors.stages import RunContext, ValidationFailed
 from extractors.transform import LAYERS as DBT_LAYERS
 from extractors.transform import DbtError
@@ -107,8 +107,8 @@ def hook_dbt(barrier: Path) -> None:
 
 
 def hook_publish(barrier: Path) -> None:
-    # All marts are copied into the staging file; the kill comes before the rename.
-    original = stages.connect
+    # All marts are in the staging file; the kill comes before the rename.
+    original = publish.connect
 
     class Pausing:
         def __init__(self, con):
@@ -127,7 +127,7 @@ def hook_publish(barrier: Path) -> None:
         with original(path, read_only=read_only) as con:
             yield Pausing(con) if str(path).endswith(".publishing") else con
 
-    stages.connect = connect
+    publish.connect = connect
 
 
 def corrupt_articles(ctx: RunContext, kinds: set[str]) -> None:
