@@ -7,12 +7,17 @@ three papers from one origin) a feed-only source would pull in every other paper
 and on a real site it would turn "the latest items of this feed" into "the whole archive".
 With the switch on, the robots.txt of every host the source lists (feeds, sitemaps, URLs)
 adds its sitemaps (robots.txt is only read when obey_robots is on).
+
+A feed or sitemap that listed articles in an earlier validated run is asked for again with
+its ETag/Last-Modified; a 304 Not Modified means the same list, which discovery takes from
+that run (PreviousDocument) instead of downloading and parsing it again. A sitemap index
+lists no articles, so it is always fetched: its child sitemaps may have changed.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -46,9 +51,22 @@ def _fail(record: FetchRecord, exc: DocumentError) -> None:
     record.status, record.error_class, record.error_message = "failed", exc.error_class, str(exc)
 
 
-def _fetch_document(source, run_id, client, url, records) -> tuple[bytes, str] | None:
-    """Fetch a feed/sitemap, gunzip if needed; (body, final url) or None (recorded)."""
-    result = client.get(url, accept_feed=True, run_id=run_id)
+@dataclass(frozen=True)
+class PreviousDocument:
+    """A feed or sitemap as the last validated run got it: its validators, and the article
+    URLs it listed then (what a 304 now stands for)."""
+
+    etag: str | None
+    last_modified: str | None
+    entries: list[Entry]
+
+
+def _fetch_document(source, run_id, client, url, records,
+                    previous: PreviousDocument | None = None) -> tuple[bytes, str] | None:
+    """Fetch a feed/sitemap, gunzip if needed; (body, final url) or None (recorded, or 304)."""
+    result = client.get(url, accept_feed=True, run_id=run_id,
+                        etag=previous.etag if previous else None,
+                        last_modified=previous.last_modified if previous else None)
     records.extend(result.all_records)
     if result.record.status != "ok" or result.body is None:
         return None
@@ -106,15 +124,18 @@ def _merge(old: DiscoveredUrl, new: DiscoveredUrl) -> DiscoveredUrl:
 
 
 def discover_source(
-    source: Source, run_id: str, client: HttpClient
+    source: Source, run_id: str, client: HttpClient,
+    previous: dict[str, PreviousDocument] | None = None,
 ) -> tuple[list[DiscoveredUrl], list[FetchRecord]]:
     """All candidate article URLs of a source, and a record of every feed/sitemap fetch.
 
     A dead or malformed feed/sitemap is a failed record (http_404, malformed_feed,
-    malformed_sitemap, too_large, ...) and discovery carries on with the rest.
+    malformed_sitemap, too_large, ...) and discovery carries on with the rest. `previous`
+    (by feed/sitemap URL) makes the fetch conditional; a 304 adds the entries it holds.
     """
     found: dict[str, DiscoveredUrl] = {}
     records: list[FetchRecord] = []
+    previous = previous or {}
 
     def add(entries: list[Entry], via: str) -> None:
         for entry in entries:
@@ -126,6 +147,13 @@ def discover_source(
             )
             found[url] = _merge(found[url], item) if url in found else item
 
+    def fetch(url: str) -> tuple[bytes, str] | None:
+        known = previous.get(url)
+        document = _fetch_document(source, run_id, client, url, records, known)
+        if document is None and known and records[-1].status == "not_modified":
+            add(known.entries, url)
+        return document
+
     fetched = 0
     for feed_url in source.feeds:
         if fetched >= MAX_DOCUMENTS:
@@ -134,7 +162,7 @@ def discover_source(
             )
             continue
         fetched += 1
-        document = _fetch_document(source, run_id, client, feed_url, records)
+        document = fetch(feed_url)
         if document is not None:
             add(_read_feed(document[0], document[1], records[-1]), feed_url)
 
@@ -152,7 +180,7 @@ def discover_source(
             records.append(_skipped(source, run_id, url, "document_limit", f"over {MAX_DOCUMENTS}"))
             continue
         fetched += 1
-        document = _fetch_document(source, run_id, client, url, records)
+        document = fetch(url)
         if document is None:
             continue
         body, final_url = document

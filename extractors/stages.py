@@ -133,6 +133,38 @@ def known_pages(ctx: RunContext, source: str) -> dict[str, KnownPage]:
                             lastmod=r[4]) for r in rows}
 
 
+def previous_documents(ctx: RunContext, source: str) -> dict:
+    """The feeds and sitemaps that listed articles in the last validated run that fetched
+    them, with their validators and those articles: discover asks them again conditionally
+    (discover.PreviousDocument). Validated runs only, as in known_pages: a run killed during
+    its raw load may have its fetches in raw without all its discoveries."""
+    from extractors.discover import PreviousDocument
+    from extractors.sitemaps import Entry
+
+    rows = _read_work_db(
+        ctx,
+        """
+        with last_fetch as (
+            select url, run_id, etag, last_modified from raw.fetches
+            where source = ? and is_feed and status in ('ok', 'not_modified')
+              and run_id in (select run_id from audit.validation_runs)
+            qualify row_number() over (partition by url order by fetched_at desc) = 1
+        )
+        select f.url, f.etag, f.last_modified, d.url, d.lastmod, d.title, d.published_at
+        from last_fetch f
+        join raw.discoveries d
+          on d.run_id = f.run_id and d.source = ? and d.discovered_via = f.url
+        where f.etag is not null or f.last_modified is not null
+        """,
+        [source, source],
+    )
+    documents: dict[str, PreviousDocument] = {}
+    for url, etag, last_modified, *entry in rows:
+        documents.setdefault(url, PreviousDocument(etag, last_modified, [])).entries.append(
+            Entry(*entry))
+    return documents
+
+
 # --- discover -> fetch -> parse: one source at a time (mapped per source in Airflow) ---
 
 def discover(ctx: RunContext, source_name: str) -> dict:
@@ -141,8 +173,10 @@ def discover(ctx: RunContext, source_name: str) -> dict:
     from extractors.window import split_by_window
 
     source = ctx.sources[source_name]
+    # A full refresh reads every feed and sitemap again, whatever the server says.
+    previous = {} if ctx.full_refresh else previous_documents(ctx, source_name)
     with HttpClient(source) as client:
-        discovered, feed_records = discover_source(source, ctx.run_id, client)
+        discovered, feed_records = discover_source(source, ctx.run_id, client, previous)
     if ctx.is_backfill:
         # The window's discoveries, known or not, fetched without ETag/Last-Modified: a
         # 304 would leave the backfill nothing to re-parse. Same body, same article
@@ -164,8 +198,9 @@ def discover(ctx: RunContext, source_name: str) -> dict:
     # means to fetch its plan again, not to reuse what an earlier try fetched.
     ctx.file("fetches", source_name).unlink(missing_ok=True)
     feeds_failed = sum(r.status == "failed" for r in feed_records)
+    feeds_not_modified = sum(r.status == "not_modified" for r in feed_records)
     return {"discovered": len(discovered), "to_fetch": len(to_fetch),
-            "feeds_failed": feeds_failed, **counts}
+            "feeds_failed": feeds_failed, "feeds_not_modified": feeds_not_modified, **counts}
 
 
 def _is_final(row: dict) -> bool:

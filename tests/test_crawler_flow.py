@@ -80,6 +80,57 @@ def known_from(ctx: RunContext) -> dict[str, KnownPage]:
     }
 
 
+def validated(ctx: RunContext) -> None:
+    """The run's files in raw, and the run recorded as validated (as validate would)."""
+    from extractors.validate import AUDIT_DDL
+    from extractors.warehouse import connect
+
+    stages.load(ctx)
+    with connect(ctx.paths.work) as con:
+        con.execute(AUDIT_DDL)
+        con.execute("insert into audit.validation_runs (run_id, validated_at, table_name, "
+                    "expectation, success) values (?, now(), 'raw.fetches', 'x', true)",
+                    [ctx.run_id])
+
+
+# --- feeds and sitemaps across runs ---------------------------------------------------
+
+
+def test_an_unchanged_feed_is_304_after_a_validated_run_and_its_urls_are_kept(srv, tmp_path):
+    base = base_url(srv)
+    items = "".join(f"<item><title>{n}</title><link>{base}/{n}.html</link></item>"
+                    for n in ("one", "two"))
+    feed = f'<rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
+    srv.expect_request("/feed.xml", headers={"If-None-Match": '"f1"'}).respond_with_data(
+        "", status=304, headers={"ETag": '"f1"'})
+    srv.expect_request("/feed.xml").respond_with_data(
+        feed, content_type="application/rss+xml", headers={"ETag": '"f1"'})
+
+    def discover(run_id: str) -> tuple[dict, list[dict]]:
+        ctx = context(tmp_path, run_id, feeds=[f"{base}/feed.xml"])
+        counts = stages.discover(ctx, SOURCE)
+        return counts, list(stagefiles.read_jsonl(ctx.file("discovered", SOURCE)))
+
+    first, _ = discover("r1")
+    # r1 is loaded but never validated: r2 cannot rely on its discoveries
+    stages.load(context(tmp_path, "r1", feeds=[f"{base}/feed.xml"]))
+    second, _ = discover("r2")
+    validated(context(tmp_path, "r2", feeds=[f"{base}/feed.xml"]))
+    third, listed = discover("r3")
+
+    assert [c["feeds_not_modified"] for c in (first, second, third)] == [0, 0, 1]
+    assert third["discovered"] == 2 and third["unchanged"] == 0  # pages never fetched
+    assert sorted((d["url"], d["title"], d["discovered_via"]) for d in listed) == [
+        (f"{base}/one.html", "one", f"{base}/feed.xml"),
+        (f"{base}/two.html", "two", f"{base}/feed.xml")]
+    conditional = ["If-None-Match" in request.headers for request, _ in srv.log]
+    assert conditional == [False, False, True]
+    # A full refresh reads the feed again, unconditionally.
+    ctx = RunContext(run_id="r4", sources_file=str(tmp_path / "sources.yml"),
+                     warehouse=str(tmp_path / "news.duckdb"), full_refresh=True)
+    assert stages.discover(ctx, SOURCE)["feeds_not_modified"] == 0
+
+
 # --- one fetch per article ------------------------------------------------------------
 
 

@@ -9,10 +9,15 @@ import pytest
 from dateutil import parser as dateutil_parser
 
 from extractors.config import Source
-from extractors.discover import MAX_SITEMAP_DEPTH, discover_source, plan_fetches
+from extractors.discover import (
+    MAX_SITEMAP_DEPTH,
+    PreviousDocument,
+    discover_source,
+    plan_fetches,
+)
 from extractors.fetch import HttpClient
 from extractors.records import DiscoveredUrl, KnownPage
-from extractors.sitemaps import parse_iso
+from extractors.sitemaps import Entry, parse_iso
 from tests import http_site
 from tests.http_site import base_url, local_source, paths
 
@@ -21,9 +26,9 @@ XML = "application/xml"
 local_server, srv = http_site.local_server, http_site.srv
 
 
-def discover(source: Source):
+def discover(source: Source, previous: dict[str, PreviousDocument] | None = None):
     with HttpClient(source, backoff_base=0.01, backoff_max=0.05) as client:
-        return discover_source(source, "run-1", client)
+        return discover_source(source, "run-1", client, previous)
 
 
 def by_url(found: list[DiscoveredUrl]) -> dict[str, DiscoveredUrl]:
@@ -152,6 +157,36 @@ def test_sitemap_index_recursion_with_gzip_child(srv):
     assert all(r.status == "ok" and r.is_feed for r in records) and len(records) == 4
     # Newest child sitemap first: sub-index.xml has the later <lastmod>.
     assert paths(srv) == ["/index.xml", "/sub-index.xml", "/pages.xml", "/archive.xml.gz"]
+
+
+def test_a_document_that_listed_articles_is_asked_conditionally_and_304_keeps_them(srv):
+    base = base_url(srv)
+    # 304 only for the validator the last run saw; a changed sitemap answers 200
+    srv.expect_request("/feed.xml", headers={"If-None-Match": '"f1"'}).respond_with_data(
+        "", status=304, headers={"ETag": '"f1"'})
+    srv.expect_request("/index.xml").respond_with_data(
+        sitemapindex(f"{base}/pages.xml"), content_type=XML)
+    srv.expect_request("/pages.xml").respond_with_data(urlset(f"{base}/new"), content_type=XML)
+    previous = {
+        f"{base}/feed.xml": PreviousDocument('"f1"', None, [
+            Entry(f"{base}/kept", "2026-05-01T10:00:00+00:00", "Kept", None)]),
+        f"{base}/pages.xml": PreviousDocument(None, "Fri, 01 May 2026 10:00:00 GMT", [
+            Entry(f"{base}/gone")]),
+    }
+    found, records = discover(
+        local_source(feeds=(f"{base}/feed.xml",), sitemaps=(f"{base}/index.xml",)), previous)
+
+    urls = by_url(found)
+    assert set(urls) == {f"{base}/kept", f"{base}/new"}
+    assert urls[f"{base}/kept"].discovered_via == f"{base}/feed.xml"
+    assert urls[f"{base}/kept"].title == "Kept"
+    assert [(r.url.removeprefix(base), r.status) for r in records] == [
+        ("/feed.xml", "not_modified"), ("/index.xml", "ok"), ("/pages.xml", "ok")]
+    sent = {request.path: request.headers for request, _ in srv.log}
+    assert "If-Modified-Since" in sent["/pages.xml"]  # asked, and it had changed
+    # an index lists no articles: its children may change under an unchanged index
+    assert "If-None-Match" not in sent["/index.xml"]
+    assert "If-Modified-Since" not in sent["/index.xml"]
 
 
 def test_sitemap_depth_is_bounded(srv):
