@@ -137,7 +137,10 @@ def previous_documents(ctx: RunContext, source: str) -> dict:
     """The feeds and sitemaps that listed articles in the last validated run that fetched
     them, with their validators and those articles: discover asks them again conditionally
     (discover.PreviousDocument). Validated runs only, as in known_pages: a run killed during
-    its raw load may have its fetches in raw without all its discoveries."""
+    its raw load may have its fetches in raw without all its discoveries. A URL listed by
+    several documents is stored under the first; should that one change and drop it while
+    another answers 304, the run does not list it again: it is known, and the unchanged
+    document holds no newer lastmod for it."""
     from extractors.discover import PreviousDocument
     from extractors.sitemaps import Entry
 
