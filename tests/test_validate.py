@@ -163,7 +163,8 @@ def test_small_chunks_reach_the_same_outcome(good, good_db, tmp_path, monkeypatc
     shutil.copy(good_db, db)
     monkeypatch.setattr(validate_module, "ROWS_PER_CHUNK", 2)
     frame, read = validate_module._frame, []
-    monkeypatch.setattr(validate_module, "_frame", lambda path: read.append(path) or frame(path))
+    monkeypatch.setattr(validate_module, "_frame",
+                        lambda con, path: read.append(path) or frame(con, path))
     report = tmp_path / "report"
 
     outcome = validate(db, "run-1", report)
