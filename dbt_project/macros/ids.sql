@@ -36,33 +36,36 @@
     end
 {%- endmacro %}
 
-{#- The entity each distinct free-text name in `rows` resolves to, through the `lookup` CTE
-    (int_entity_lookup): one row per name_key, or per name_key and `context` column when
-    the choice depends on the row, the first by `preference` (an order-by expression over
-    lookup and `names`). Ranking distinct names, not every row, keeps it small (the
-    100,000-article benchmark has 4 million quotes and 55 speaker names); callers join on
+{#- The entity each name key resolves to, through the `lookup` CTE (int_entity_lookup, one
+    row per name key and entity type): the first of the key's rows by `preference` (an
+    order-by expression over lookup). Ranked over the lookup, not over the rows that name
+    them: the answer for a key never depends on which rows ask, so a mart can link the
+    rows of a few articles without reading the others'. Callers join on
     name_key(<their name column>). -#}
-{% macro entity_matches(rows, name_column, preference, context=none) -%}
-    select name_key, {% if context %}{{ context }}, {% endif %}entity_id, name
+{% macro entity_matches(preference) -%}
+    select name_key, entity_id, name
     from (
         select
-            lookup.name_key,
-            {% if context %}names.{{ context }},{% endif %}
-            lookup.entity_id,
-            lookup.name,
+            name_key,
+            entity_id,
+            name,
             row_number() over (
-                partition by lookup.name_key{% if context %}, names.{{ context }}{% endif %}
-                order by {{ preference }}, lookup.entity_id
+                partition by name_key
+                order by {{ preference }}, entity_id
             ) as match_rank
-
-        from (
-            select distinct
-                {{ name_key(name_column) }} as name_key
-                {%- if context %}, {{ context }}{% endif %}
-            from {{ rows }}
-        ) as names
-        inner join lookup
-            on lookup.name_key = names.name_key
+        from lookup
     ) as ranked
     where match_rank = 1
+{%- endmacro %}
+
+{#- What the name-linking marts link through, saved with each build (see
+    rebuild_list): the lookup for free-text names (quotes' speakers, sanctions'
+    authorities and targets) and the resolved mention names (entity_mentions). -#}
+{% macro lookup_resolutions() -%}
+    select name_key, entity_type, entity_id, name from {{ ref('int_entity_lookup') }}
+{%- endmacro %}
+
+{% macro name_resolutions() -%}
+    select observed_name, observed_type, entity_id, entity_name, entity_type
+    from {{ ref('int_entity_names') }}
 {%- endmacro %}

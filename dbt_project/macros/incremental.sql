@@ -38,3 +38,80 @@
     where {{ loaded_since_last_build() }}
         or stored.fingerprint is distinct from current_articles.fingerprint
 {%- endmacro %}
+
+{#- The marts that link names to entities (entity_mentions, quotes, sanctions) depend on
+    more than their article's own rows: a new article can change what an old article's
+    name resolves to ("Marsh" stops being Helen Marsh once John Marsh appears). Each keeps
+    the resolutions it was last built with in a table of its own, beside the intermediate
+    models (save_resolutions, in its post-hook, so it is written with the mart or not at
+    all), and its next build rebuilds only the articles loaded since, plus those whose rows
+    use a name whose resolution has changed: it never computes the rows of the others.
+    At 100,000 articles, comparing every current row with the stored one instead made an
+    incremental build cost as much as a full one. -#}
+{% macro resolutions_relation() -%}
+    {{ return(api.Relation.create(
+        database=this.database, schema=generate_schema_name('intermediate', none) | trim,
+        identifier=this.identifier ~ '__resolutions', type='table')) }}
+{%- endmacro %}
+
+{% macro save_resolutions(resolutions) -%}
+    drop table if exists {{ resolutions_relation() }};
+    create table {{ resolutions_relation() }} as {{ resolutions }}
+{%- endmacro %}
+
+{#- The articles a name-linking mart rebuilds, as a temporary table (in the model's
+    pre-hook; its query then reads only those articles: only_articles_to_rebuild()).
+    `rows`: the staging relation it is built from (article_id, loaded_at); `resolutions`:
+    the query whose rows decide its links, saved after each build; `key_columns`: their
+    name columns; `row_keys`: for each use of a name in a row of `rows` (alias r), the
+    expressions matching `key_columns`. With no saved resolutions (the first build since
+    they were introduced) every article is rebuilt. A table, not a CTE: planned against a
+    table of known size, DuckDB links only those articles' rows; against a CTE it linked
+    every row and filtered last (the quotes of 1,010 of 101,010 articles: 0.46 s against
+    5.4 to 6.4 s). -#}
+{% macro rebuild_list(rows, resolutions, key_columns, row_keys) -%}
+    {%- set saved = adapter.get_relation(database=this.database,
+                                         schema=resolutions_relation().schema,
+                                         identifier=resolutions_relation().identifier)
+                    if execute else none -%}
+    create temporary table {{ rebuild_list_table() }} as
+    select article_id from {{ ref('int_articles_latest') }}
+    {%- if saved is not none %}
+    where {{ loaded_since_last_build() }}
+    union
+    select article_id from {{ rows }}
+    where {{ loaded_since_last_build() }}
+    union
+    select r.article_id
+    from {{ rows }} as r
+    where
+    {%- for keys in row_keys %}
+        {% if not loop.first %}or {% endif %}({{ keys | join(', ') }}) in (
+            select {{ key_columns | join(', ') }}
+            from (
+                (select * from ({{ resolutions }}) as current_resolutions
+                 except
+                 select * from {{ saved }})
+                union all
+                (select * from {{ saved }}
+                 except
+                 select * from ({{ resolutions }}) as current_resolutions)
+            ) as changed
+        )
+    {%- endfor %}
+    {%- endif %}
+{%- endmacro %}
+
+{% macro rebuild_list_table() -%}
+    {{ this.identifier }}__to_rebuild
+{%- endmacro %}
+
+{#- A filter for each relation a name-linking mart reads by article, when it builds
+    incrementally: filtered on the final rows alone, DuckDB still joined the rows of every
+    article (the sanctions of 1,010 of 101,010 articles: 2.0 to 2.6 s with one of its two
+    inputs filtered, 0.3 s with both). -#}
+{% macro only_articles_to_rebuild() -%}
+    {%- if is_incremental() -%}
+    where article_id in (select article_id from {{ rebuild_list_table() }})
+    {%- endif -%}
+{%- endmacro %}

@@ -33,8 +33,7 @@ current_quotes as (
 
 speaker_matches as (
 
-    {{ entity_matches('current_quotes', 'speaker_name',
-                      type_preference('lookup.entity_type', ["'person'", "'organization'", "'group'"])) }}
+    {{ entity_matches(type_preference('entity_type', ["'person'", "'organization'", "'group'"])) }}
 
 ),
 

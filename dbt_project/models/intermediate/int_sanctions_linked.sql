@@ -64,17 +64,16 @@ one_row_per_target as (
 
 authority_matches as (
 
-    {{ entity_matches('one_row_per_target', 'authority_name',
-                      type_preference('lookup.entity_type', ["'organization'", "'location'", "'group'"])) }}
+    {{ entity_matches(type_preference('entity_type',
+                                      ["'organization'", "'location'", "'group'"])) }}
 
 ),
 
+-- A target is linked to the entity of its own type when the name has one (the lookup
+-- holds one row per name and type), else to the name's first by preference.
 target_matches as (
 
-    {{ entity_matches('one_row_per_target', 'target_name',
-                      'case when lookup.entity_type = names.target_type then 0 else 1 end, '
-                      ~ type_preference('lookup.entity_type', ["'person'", "'organization'", "'group'"]),
-                      context='target_type') }}
+    {{ entity_matches(type_preference('entity_type', ["'person'", "'organization'", "'group'"])) }}
 
 ),
 
@@ -88,8 +87,8 @@ final as (
         s.action,
         coalesce(authority_matches.name, s.authority_name) as authority_name,
         authority_matches.entity_id as authority_entity_id,
-        coalesce(target_matches.name, s.target_name) as target_name,
-        target_matches.entity_id as target_entity_id,
+        coalesce(target_of_type.name, target_matches.name, s.target_name) as target_name,
+        coalesce(target_of_type.entity_id, target_matches.entity_id) as target_entity_id,
         s.target_type,
         s.target_role,
         s.target_country,
@@ -108,9 +107,11 @@ final as (
     from one_row_per_target as s
     left join authority_matches
         on authority_matches.name_key = {{ name_key('s.authority_name') }}
+    left join lookup as target_of_type
+        on target_of_type.name_key = {{ name_key('s.target_name') }}
+        and target_of_type.entity_type = s.target_type
     left join target_matches
         on target_matches.name_key = {{ name_key('s.target_name') }}
-        and target_matches.target_type is not distinct from s.target_type
 
 )
 

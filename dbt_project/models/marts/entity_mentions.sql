@@ -4,19 +4,26 @@
         unique_key='article_id',
         incremental_strategy='delete+insert',
         on_schema_change='sync_all_columns',
-        post_hook="{{ remove_superseded_versions() }}"
+        pre_hook="{{ rebuild_list(ref('stg_entity_mentions'), name_resolutions(),
+                                  ['observed_name', 'observed_type'],
+                                  [['r.canonical_name', 'r.entity_type']])
+                     if is_incremental() }}",
+        post_hook=["{{ remove_superseded_versions() }}",
+                   "{{ save_resolutions(name_resolutions()) }}"]
     )
 }}
 
 -- One row per entity mention in the latest version of each article. Incremental by
 -- article: rebuilds articles loaded since the last build, plus any whose mentions now
--- resolve to another entity (a new article can make a short form unambiguous or not).
+-- resolve to another entity (a new article can make a short form unambiguous or not:
+-- rebuild_list).
 
 with
 
 mentions as (
 
     select * from {{ ref('stg_entity_mentions') }}
+    {{ only_articles_to_rebuild() }}
 
 ),
 
@@ -24,6 +31,7 @@ latest_articles as (
 
     select article_id, content_hash, loaded_at as article_loaded_at
     from {{ ref('int_articles_latest') }}
+    {{ only_articles_to_rebuild() }}
 
 ),
 
@@ -62,23 +70,9 @@ current_mentions as (
 
 ),
 
-{% if is_incremental() %}
-
-to_rebuild as (
-
-    {{ articles_to_rebuild('current_mentions', 'mention_id', ['content_hash', 'entity_id']) }}
-
-),
-
-{% endif %}
-
 final as (
 
     select * from current_mentions
-
-    {% if is_incremental() %}
-    where article_id in (select article_id from to_rebuild)
-    {% endif %}
 
 )
 

@@ -4,18 +4,26 @@
         unique_key='article_id',
         incremental_strategy='delete+insert',
         on_schema_change='sync_all_columns',
-        post_hook="{{ remove_superseded_versions() }}"
+        pre_hook="{{ rebuild_list(ref('stg_quotes'), lookup_resolutions(), ['name_key'],
+                                  [[name_key('r.speaker_name')]])
+                     if is_incremental() }}",
+        post_hook=["{{ remove_superseded_versions() }}",
+                   "{{ save_resolutions(lookup_resolutions()) }}"]
     )
 }}
+-- depends_on: {{ ref('stg_quotes') }}
+-- depends_on: {{ ref('int_entity_lookup') }}
 
 -- One row per quote in the latest version of each article, speaker linked when known.
--- Incremental by article, like entity_mentions.
+-- Incremental by article, like entity_mentions: the articles loaded since the last build,
+-- and those quoting a name whose lookup rows changed (rebuild_list).
 
 with
 
 quotes as (
 
     select * from {{ ref('int_quotes_linked') }}
+    {{ only_articles_to_rebuild() }}
 
 ),
 
@@ -23,6 +31,7 @@ latest_articles as (
 
     select article_id, loaded_at as article_loaded_at
     from {{ ref('int_articles_latest') }}
+    {{ only_articles_to_rebuild() }}
 
 ),
 
@@ -51,24 +60,9 @@ current_quotes as (
 
 ),
 
-{% if is_incremental() %}
-
-to_rebuild as (
-
-    {{ articles_to_rebuild('current_quotes', 'quote_id',
-                           ['content_hash', 'speaker_entity_id', 'speaker_name']) }}
-
-),
-
-{% endif %}
-
 final as (
 
     select * from current_quotes
-
-    {% if is_incremental() %}
-    where article_id in (select article_id from to_rebuild)
-    {% endif %}
 
 )
 

@@ -4,18 +4,27 @@
         unique_key='article_id',
         incremental_strategy='delete+insert',
         on_schema_change='sync_all_columns',
-        post_hook="{{ remove_superseded_versions() }}"
+        pre_hook="{{ rebuild_list(ref('stg_sanctions'), lookup_resolutions(), ['name_key'],
+                                  [[name_key('r.authority_name')], [name_key('r.target_name')]])
+                     if is_incremental() }}",
+        post_hook=["{{ remove_superseded_versions() }}",
+                   "{{ save_resolutions(lookup_resolutions()) }}"]
     )
 }}
+-- depends_on: {{ ref('stg_sanctions') }}
+-- depends_on: {{ ref('int_entity_lookup') }}
 
 -- One row per sanctions event on one target ("sanctions on A, B and C" => three rows) in
--- the latest version of each article. Incremental by article, like entity_mentions.
+-- the latest version of each article. Incremental by article, like quotes: the articles
+-- loaded since the last build, and those naming an authority or target whose lookup rows
+-- changed (rebuild_list).
 
 with
 
 sanctions as (
 
     select * from {{ ref('int_sanctions_linked') }}
+    {{ only_articles_to_rebuild() }}
 
 ),
 
@@ -23,6 +32,7 @@ latest_articles as (
 
     select article_id, loaded_at as article_loaded_at
     from {{ ref('int_articles_latest') }}
+    {{ only_articles_to_rebuild() }}
 
 ),
 
@@ -58,25 +68,9 @@ current_sanctions as (
 
 ),
 
-{% if is_incremental() %}
-
-to_rebuild as (
-
-    {{ articles_to_rebuild('current_sanctions', 'sanction_id',
-                           ['content_hash', 'authority_entity_id', 'target_entity_id',
-                            'published_at']) }}
-
-),
-
-{% endif %}
-
 final as (
 
     select * from current_sanctions
-
-    {% if is_incremental() %}
-    where article_id in (select article_id from to_rebuild)
-    {% endif %}
 
 )
 
