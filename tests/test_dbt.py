@@ -355,6 +355,23 @@ def test_incremental_rewrites_only_what_changed(builds):
     assert untouched["quotes"] == set()
 
 
+def test_mart_without_saved_resolutions_rebuilds_every_article(builds, tmp_path):
+    """A name-linking mart keeps the resolutions of its last build beside it; without them
+    (the first build since they came in, or the table dropped) it cannot tell whose links
+    changed, so it rewrites every article, and comes out as a full refresh builds it."""
+    db = tmp_path / "work.duckdb"
+    shutil.copy(builds["dbs"]["incremental"], db)
+    with connect(db) as con:
+        con.execute("drop table intermediate.quotes__resolutions")
+    flip_markers(db)
+    run_dbt(["build", "--select", "quotes"], db, target_dir=tmp_path / "target")
+    assert flip_markers(db, unmark=True)["quotes"] == set()
+    assert snapshot(db) == snapshot(builds["full_refresh_db"])
+    with connect(db, read_only=True) as con:
+        saved = con.execute("select count(*) from intermediate.quotes__resolutions").fetchone()
+    assert saved[0] > 0
+
+
 def test_failing_build_raises_readable_error(builds, tmp_path):
     db = tmp_path / "bad.duckdb"
     shutil.copy(builds["dbs"]["first"], db)
