@@ -226,7 +226,8 @@ def build_sequence(tmp_path_factory) -> dict:
 # (x >= 0 -> negative), and the same map unmarks it; rows still marked after an
 # incremental build are rows it did not rewrite.
 MARKERS = {"articles": "version_count", "entity_mentions": "paragraph_index",
-           "quotes": "paragraph_index", "sanctions": "paragraph_index"}
+           "quotes": "paragraph_index", "sanctions": "paragraph_index",
+           "quotes_about_entity": "mention_count"}
 
 
 def flip_markers(db: Path, *, unmark: bool = False) -> dict[str, set[str]]:
@@ -353,6 +354,68 @@ def test_incremental_rewrites_only_what_changed(builds):
     assert untouched["entity_mentions"] == {A}
     assert untouched["sanctions"] == {A}
     assert untouched["quotes"] == set()
+    assert untouched["quotes_about_entity"] == set()  # B and C's quotes were rebuilt
+
+
+def test_articles_rebuilds_the_new_and_their_syndication_groups(builds, tmp_path):
+    """The articles mart rebuilds the articles with a new version and those sharing a body
+    with one, as it is now or was (syndicated_from_article_id can change), and no other."""
+    db = tmp_path / "work.duckdb"
+    shutil.copy(builds["dbs"]["incremental"], db)
+    e = "ffff000000000006"
+
+    def load_and_build(version: ParsedArticle) -> set[str]:
+        with connect(db) as con:
+            load_rows(con, "articles", [version], version.run_id)
+        flip_markers(db)
+        run_dbt(["build", "--select", "articles"], db, target_dir=tmp_path / "t")
+        return {A, B, C, D} - flip_markers(db, unmark=True)["articles"]
+
+    # E carries B's body, published before B: it becomes the first, for B and C too
+    copy = article(e, B_BODY, "hash-b", run_id="run-3", fetched_at="2026-03-04T10:00:00Z",
+                   published_at="2026-03-01T05:00:00Z", source="post")
+    assert load_and_build(copy) == {B, C}
+    with connect(db, read_only=True) as con:
+        synd = dict(con.execute("select article_id, syndicated_from_article_id "
+                                "from marts.articles").fetchall())
+    assert synd == {A: None, B: e, C: e, D: None, e: None}
+    # E's new version has a body of its own: its old group (B, C) is rebuilt without it
+    rewritten = article(e, D_BODY[:1], "hash-e2", run_id="run-4",
+                        fetched_at="2026-03-05T10:00:00Z", published_at="2026-03-01T05:00:00Z",
+                        source="post")
+    assert load_and_build(rewritten) == {B, C}
+    with connect(db, read_only=True) as con:
+        synd = dict(con.execute("select article_id, syndicated_from_article_id "
+                                "from marts.articles").fetchall())
+    assert synd == {A: None, B: None, C: B, D: None, e: None}
+    incremental = mart_rows(db, "articles")
+    run_dbt(["build", "--select", "articles"], db, full_refresh=True, target_dir=tmp_path / "t")
+    assert mart_rows(db, "articles") == incremental
+
+
+def test_quotes_about_entity_rebuilds_what_its_inputs_rebuilt(builds, tmp_path):
+    """quotes_about_entity rebuilds the articles quotes and entity_mentions queued, and those
+    about an entity whose name changed; with nothing changed it rewrites nothing, and with a
+    queue gone it rewrites everything, as a full refresh builds it."""
+    db = tmp_path / "work.duckdb"
+    shutil.copy(builds["dbs"]["incremental"], db)
+
+    def rewritten() -> set[str]:
+        flip_markers(db)
+        run_dbt(["build", "--select", "quotes_about_entity"], db, target_dir=tmp_path / "t")
+        marked = flip_markers(db, unmark=True)["quotes_about_entity"]
+        return {B, C} - marked  # the articles with quotes about an entity
+
+    assert rewritten() == set()
+    with connect(db) as con:
+        con.execute("update intermediate.quotes_about_entity__resolutions set name = 'U.S.' "
+                    "where name = 'United States'")
+    assert rewritten() == {B, C}
+    assert rewritten() == set()
+    with connect(db) as con:
+        con.execute("drop table intermediate.entity_mentions__rebuilt")
+    assert rewritten() == {B, C}
+    assert snapshot(db) == snapshot(builds["full_refresh_db"])
 
 
 def test_mart_without_saved_resolutions_rebuilds_every_article(builds, tmp_path):

@@ -99,7 +99,7 @@ def test_project_builds_on_postgres_with_duckdb_row_counts(postgres, tmp_path_fa
     assert {t: len(k) for t, k in pg_keys.items()} == {t: len(k) for t, k in duck_keys.items()}
     assert pg_keys == duck_keys
     assert all(pg_keys.values())
-    # A second build is incremental: the marts' change detection (rows_fingerprint) runs
-    # on PostgreSQL too, and with nothing new it changes nothing.
+    # A second build is incremental: the marts' rebuild lists and queues run on PostgreSQL
+    # too, and with nothing new they change nothing.
     again = build_on_postgres(postgres, tmp_path)
     assert again.ok and mart_keys_postgres(postgres) == pg_keys

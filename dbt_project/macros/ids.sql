@@ -65,6 +65,10 @@
     select name_key, entity_type, entity_id, name from {{ ref('int_entity_lookup') }}
 {%- endmacro %}
 
+{% macro entity_resolutions() -%}
+    select entity_id, name, entity_type from {{ ref('entities') }}
+{%- endmacro %}
+
 {% macro name_resolutions() -%}
     select observed_name, observed_type, entity_id, entity_name, entity_type
     from {{ ref('int_entity_names') }}

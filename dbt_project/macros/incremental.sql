@@ -10,33 +10,38 @@
     )
 {%- endmacro %}
 
-{#- The articles an article-keyed incremental mart rebuilds: those loaded since its last
-    build, plus any whose rows would now differ from the stored ones in `key` (a row added
-    or gone) or in one of `compared` (a re-resolved entity, a changed date). `current` is the
-    CTE holding the model's rows as they would be built in full.
-    Rows are compared through one fingerprint per article on each side, not joined row to
-    row: at 100,000 articles the row join (4 million quotes, under DuckDB's 1 GB cap) took
-    5.6 s, the per-article fingerprints 1.9 s. The key is hashed with the compared columns,
-    so no two rows of an article hash alike and cancel out in the XOR. -#}
-{% macro articles_to_rebuild(current, key, compared) -%}
-    {%- set columns = [key] + compared -%}
-    select current_articles.article_id
-    from (
-        select
-            article_id,
-            max(loaded_at) as loaded_at,
-            {{ rows_fingerprint(columns) }} as fingerprint
-        from {{ current }}
-        group by article_id
-    ) as current_articles
-    left join (
-        select article_id, {{ rows_fingerprint(columns) }} as fingerprint
-        from {{ this }}
-        group by article_id
-    ) as stored
-        on stored.article_id = current_articles.article_id
-    where {{ loaded_since_last_build() }}
-        or stored.fingerprint is distinct from current_articles.fingerprint
+{#- A mart's own bookkeeping table beside the intermediate models (publish does not copy
+    it): <mart>__resolutions, <mart>__rebuilt. -#}
+{% macro bookkeeping_relation(suffix, mart=none) -%}
+    {{ return(api.Relation.create(
+        database=this.database, schema=generate_schema_name('intermediate', none) | trim,
+        identifier=(mart or this.identifier) ~ '__' ~ suffix, type='table')) }}
+{%- endmacro %}
+
+{#- The articles the articles mart rebuilds, as a temporary table (its pre-hook; its query
+    then reads only those: only_articles_to_rebuild()). A row depends on its own versions
+    and on its syndication group (the articles sharing its body, content_hash): those with
+    a version loaded since the mart's last build, plus every article sharing a body with
+    one of them, as it is now or as the mart stored it (a copy that changed body leaves its
+    old group). On a warehouse of 101,010 articles this list took 0.08 s to find, where the
+    mart had taken 1.81 to 2.04 s fingerprinting every article to compare it with its row. -#}
+{% macro articles_rebuild_list() -%}
+    create temporary table {{ rebuild_list_table() }} as
+    with loaded as (
+        select distinct article_id from {{ ref('stg_articles') }}
+        where {{ loaded_since_last_build() }}
+    ),
+    bodies as (
+        select content_hash from {{ ref('int_articles_latest') }}
+        where article_id in (select article_id from loaded)
+        union
+        select content_hash from {{ this }}
+        where article_id in (select article_id from loaded)
+    )
+    select article_id from loaded
+    union
+    select article_id from {{ ref('int_articles_latest') }}
+    where content_hash in (select content_hash from bodies)
 {%- endmacro %}
 
 {#- The marts that link names to entities (entity_mentions, quotes, sanctions) depend on
@@ -49,9 +54,7 @@
     At 100,000 articles, comparing every current row with the stored one instead made an
     incremental build cost as much as a full one. -#}
 {% macro resolutions_relation() -%}
-    {{ return(api.Relation.create(
-        database=this.database, schema=generate_schema_name('intermediate', none) | trim,
-        identifier=this.identifier ~ '__resolutions', type='table')) }}
+    {{ return(bookkeeping_relation('resolutions')) }}
 {%- endmacro %}
 
 {% macro save_resolutions(resolutions) -%}
@@ -84,19 +87,77 @@
     where
     {%- for keys in row_keys %}
         {% if not loop.first %}or {% endif %}({{ keys | join(', ') }}) in (
-            select {{ key_columns | join(', ') }}
-            from (
-                (select * from ({{ resolutions }}) as current_resolutions
-                 except
-                 select * from {{ saved }})
-                union all
-                (select * from {{ saved }}
-                 except
-                 select * from ({{ resolutions }}) as current_resolutions)
-            ) as changed
+            {{ changed_keys(resolutions, saved, key_columns) }}
         )
     {%- endfor %}
     {%- endif %}
+{%- endmacro %}
+
+{#- The keys whose resolution rows differ between `resolutions` (now) and `saved`. -#}
+{% macro changed_keys(resolutions, saved, key_columns) -%}
+    select {{ key_columns | join(', ') }}
+    from (
+        (select * from ({{ resolutions }}) as current_resolutions
+         except
+         select * from {{ saved }})
+        union all
+        (select * from {{ saved }}
+         except
+         select * from ({{ resolutions }}) as current_resolutions)
+    ) as changed
+{%- endmacro %}
+
+{#- The articles a mart rebuilt, queued for the marts built from its rows
+    (quotes_about_entity): appended in the mart's transaction, emptied by the reader in its
+    own. A build from scratch drops the queue, which tells the reader to rebuild everything. -#}
+{% macro queue_rebuilt_articles() -%}
+    {%- if is_incremental() -%}
+    create table if not exists {{ bookkeeping_relation('rebuilt') }} (article_id {{ dbt.type_string() }});
+    insert into {{ bookkeeping_relation('rebuilt') }}
+    select article_id from {{ rebuild_list_table() }}
+    {%- else -%}
+    drop table if exists {{ bookkeeping_relation('rebuilt') }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The articles a mart built from other marts' rows rebuilds (a pre-hook, when
+    incremental): those the `marts` queued (queue_rebuilt_articles), plus those of its
+    rows whose entity changed name or type since its last build (`resolutions`, saved by
+    its post-hook, keyed by entity_id; `row_key` is the entity id in its rows). Their rows
+    are deleted here and built again. With a queue or the saved resolutions missing, every
+    article is. -#}
+{% macro rebuild_from_queues(marts, resolutions, row_key) -%}
+    {%- set saved = load_relation(resolutions_relation()) if execute else none -%}
+    {%- set queues = [] -%}
+    {%- for mart in marts -%}
+        {%- do queues.append(load_relation(bookkeeping_relation('rebuilt', mart))
+                             if execute else none) -%}
+    {%- endfor -%}
+    create temporary table {{ rebuild_list_table() }} as
+    {%- if saved is none or none in queues %}
+    select article_id from {{ this }}
+    {%- for mart in marts %}
+    union
+    select article_id from {{ ref(mart) }}
+    {%- endfor %}
+    {%- else %}
+    {%- for queue in queues %}
+    select article_id from {{ queue }}
+    union
+    {%- endfor %}
+    select article_id from {{ this }}
+    where {{ row_key }} in ({{ changed_keys(resolutions, saved, ['entity_id']) }})
+    {%- endif %};
+    delete from {{ this }}
+    where article_id in (select article_id from {{ rebuild_list_table() }})
+{%- endmacro %}
+
+{#- Post-hook of a mart reading queues: it has rebuilt what they held. -#}
+{% macro empty_queues(marts) -%}
+    {%- for mart in marts %}
+    create table if not exists {{ bookkeeping_relation('rebuilt', mart) }} (article_id {{ dbt.type_string() }});
+    delete from {{ bookkeeping_relation('rebuilt', mart) }};
+    {%- endfor %}
 {%- endmacro %}
 
 {% macro rebuild_list_table() -%}
@@ -107,8 +168,29 @@
     incrementally: filtered on the final rows alone, DuckDB still joined the rows of every
     article (the sanctions of 1,010 of 101,010 articles: 2.0 to 2.6 s with one of its two
     inputs filtered, 0.3 s with both). -#}
-{% macro only_articles_to_rebuild() -%}
+{% macro only_articles_to_rebuild(keyword='where') -%}
     {%- if is_incremental() -%}
-    where article_id in (select article_id from {{ rebuild_list_table() }})
+    {{ keyword }} article_id in (select article_id from {{ rebuild_list_table() }})
     {%- endif -%}
+{%- endmacro %}
+
+{#- Each article's latest successfully parsed version (fetched last, then loaded last), with
+    its number of versions. `filter` ("and ...") limits the versions ranked: DuckDB applies
+    a filter on the result only after ranking every version, bodies included (the articles
+    mart rebuilding 1,000 of 101,000 articles through int_articles_latest: 1.5 s). -#}
+{% macro latest_article_versions(filter='') -%}
+    select *
+    from (
+        select
+            *,
+            row_number() over (
+                partition by article_id
+                order by fetched_at desc nulls last, loaded_at desc, content_sha256 desc
+            ) as version_rank,
+            count(*) over (partition by article_id) as version_count
+
+        from {{ ref('stg_articles') }}
+        where parse_status = 'ok' {{ filter }}
+    ) as versions
+    where version_rank = 1
 {%- endmacro %}

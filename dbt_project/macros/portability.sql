@@ -62,22 +62,6 @@
     coalesce(cardinality({{ column }}), 0)
 {%- endmacro %}
 
-{#- An aggregate over a group's rows that changes when a row is added, removed or differs
-    in one of `columns` (NULL included): the XOR of a 64-bit hash per row, so a change goes
-    unnoticed only if two hashes collide (about 1 in 2^64). -#}
-{% macro rows_fingerprint(columns) -%}
-    {{ return(adapter.dispatch('rows_fingerprint', 'news_warehouse')(columns)) }}
-{%- endmacro %}
-
-{% macro duckdb__rows_fingerprint(columns) -%}
-    bit_xor(hash({{ columns | join(', ') }}))
-{%- endmacro %}
-
-{#- row(...)::text writes NULL as nothing and '' as "", so they hash apart. -#}
-{% macro postgres__rows_fingerprint(columns) -%}
-    bit_xor(hashtextextended(row({{ columns | join(', ') }})::text, 0))
-{%- endmacro %}
-
 {#- dbt-postgres reports array columns as type "ARRAY" (information_schema.data_type),
     which unit-test fixtures and on_schema_change then cast to and fail on: report the
     element type instead ('_text' -> 'text[]'). Otherwise the adapter's own macro. -#}

@@ -3,31 +3,9 @@
 
 with
 
-articles as (
-
-    select * from {{ ref('stg_articles') }}
-    where parse_status = 'ok'
-
-),
-
-versions_ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by article_id
-            order by fetched_at desc nulls last, loaded_at desc, content_sha256 desc
-        ) as version_rank,
-        count(*) over (partition by article_id) as version_count
-
-    from articles
-
-),
-
 latest as (
 
-    select * from versions_ranked
-    where version_rank = 1
+    {{ latest_article_versions() }}
 
 ),
 

@@ -3,66 +3,64 @@
         materialized='incremental',
         unique_key='article_id',
         incremental_strategy='delete+insert',
-        on_schema_change='sync_all_columns'
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ articles_rebuild_list() if is_incremental() }}"
     )
 }}
+-- depends_on: {{ ref('stg_articles') }}
 
--- One row per article: its latest parsed version. Incremental: rebuilds the articles whose
--- raw rows were loaded since the last build, plus any whose stored version or syndication
--- no longer matches (a new copy of a body can change who was first).
+-- One row per article: its latest parsed version. Incremental: rebuilds the articles with
+-- a version loaded since the last build, and those sharing a body with one of them (a new
+-- copy of a body can change who was first): articles_rebuild_list.
 
 with
 
+-- the versions of the articles to rebuild only (latest_article_versions)
 latest as (
 
-    select * from {{ ref('int_articles_latest') }}
+    {{ latest_article_versions(only_articles_to_rebuild('and')) }}
 
 ),
 
-{% if is_incremental() %}
+syndication as (
 
-to_rebuild as (
-
-    {{ articles_to_rebuild('latest', 'article_id',
-                           ['content_hash', 'syndicated_from_article_id']) }}
+    select article_id, syndicated_from_article_id
+    from {{ ref('int_articles_latest') }}
+    {{ only_articles_to_rebuild() }}
 
 ),
-
-{% endif %}
 
 final as (
 
     select
-        article_id,
-        url,
-        canonical_url,
-        source,
-        site_name,
-        title,
-        subtitle,
-        authors,
-        published_at,
-        modified_at,
-        section,
-        tags,
-        language,
-        key_points,
-        body_text,
-        word_count,
-        image_url,
-        image_caption,
-        image_credit,
-        content_hash,
-        syndicated_from_article_id,
-        fetched_at,
-        version_count,
-        loaded_at
+        latest.article_id,
+        latest.url,
+        latest.canonical_url,
+        latest.source,
+        latest.site_name,
+        latest.title,
+        latest.subtitle,
+        latest.authors,
+        latest.published_at,
+        latest.modified_at,
+        latest.section,
+        latest.tags,
+        latest.language,
+        latest.key_points,
+        latest.body_text,
+        latest.word_count,
+        latest.image_url,
+        latest.image_caption,
+        latest.image_credit,
+        latest.content_hash,
+        syndication.syndicated_from_article_id,
+        latest.fetched_at,
+        latest.version_count,
+        latest.loaded_at
 
     from latest
-
-    {% if is_incremental() %}
-    where article_id in (select article_id from to_rebuild)
-    {% endif %}
+    inner join syndication
+        on syndication.article_id = latest.article_id
 
 )
 

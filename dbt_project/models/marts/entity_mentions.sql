@@ -4,10 +4,11 @@
         unique_key='article_id',
         incremental_strategy='delete+insert',
         on_schema_change='sync_all_columns',
-        pre_hook="{{ rebuild_list(ref('stg_entity_mentions'), name_resolutions(),
-                                  ['observed_name', 'observed_type'],
-                                  [['r.canonical_name', 'r.entity_type']])
-                     if is_incremental() }}",
+        pre_hook=["{{ rebuild_list(ref('stg_entity_mentions'), name_resolutions(),
+                                   ['observed_name', 'observed_type'],
+                                   [['r.canonical_name', 'r.entity_type']])
+                      if is_incremental() }}",
+                  "{{ queue_rebuilt_articles() }}"],
         post_hook=["{{ remove_superseded_versions() }}",
                    "{{ save_resolutions(name_resolutions()) }}"]
     )

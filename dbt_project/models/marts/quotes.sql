@@ -4,9 +4,10 @@
         unique_key='article_id',
         incremental_strategy='delete+insert',
         on_schema_change='sync_all_columns',
-        pre_hook="{{ rebuild_list(ref('stg_quotes'), lookup_resolutions(), ['name_key'],
-                                  [[name_key('r.speaker_name')]])
-                     if is_incremental() }}",
+        pre_hook=["{{ rebuild_list(ref('stg_quotes'), lookup_resolutions(), ['name_key'],
+                                   [[name_key('r.speaker_name')]])
+                      if is_incremental() }}",
+                  "{{ queue_rebuilt_articles() }}"],
         post_hook=["{{ remove_superseded_versions() }}",
                    "{{ save_resolutions(lookup_resolutions()) }}"]
     )

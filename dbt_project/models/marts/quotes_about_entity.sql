@@ -1,17 +1,38 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ rebuild_from_queues(['quotes', 'entity_mentions'], entity_resolutions(),
+                                         'about_entity_id')
+                     if is_incremental() }}",
+        post_hook=["{{ empty_queues(['quotes', 'entity_mentions']) }}",
+                   "{{ save_resolutions(entity_resolutions()) }}"]
+    )
+}}
+-- depends_on: {{ ref('quotes') }}
+-- depends_on: {{ ref('entity_mentions') }}
+-- depends_on: {{ ref('entities') }}
+
 -- Which entities each quote talks about: a mention whose characters lie inside the
 -- quote's span. One row per (quote, entity); the speaker talking about themself is left out.
+-- Incremental by article: a quote's rows depend on its own article's quotes and mentions,
+-- and on its entities' names. It rebuilds the articles quotes and entity_mentions rebuilt
+-- (their queues) and those naming an entity whose name changed (rebuild_from_queues).
 
 with
 
 quotes as (
 
     select * from {{ ref('quotes') }}
+    {{ only_articles_to_rebuild() }}
 
 ),
 
 mentions as (
 
     select * from {{ ref('entity_mentions') }}
+    {{ only_articles_to_rebuild() }}
 
 ),
 
