@@ -249,12 +249,14 @@ def plan_fetches(
     neither list and come up again next run.
     """
     now = _as_utc(now)
+    # DiscoveredUrl.url is normalised already; a stored URL is normalised again, so that a
+    # page recorded before a normalising rule changed is still known by its new spelling.
     known_by_url = {normalize_url(url): page for url, page in known.items()}
     floor = datetime.min.replace(tzinfo=UTC)
     to_fetch: list[DiscoveredUrl] = []
     unchanged: list[DiscoveredUrl] = []
     for item in discovered:
-        page = known_by_url.get(normalize_url(item.url))
+        page = known_by_url.get(item.url)
         (to_fetch if _needs_fetch(item, page, source, now) else unchanged).append(item)
 
     def newest(item: DiscoveredUrl) -> datetime:
@@ -264,7 +266,7 @@ def plan_fetches(
     to_fetch.sort(key=newest, reverse=True)
     requests = []
     for item in to_fetch[: source.max_articles]:
-        page = known_by_url.get(normalize_url(item.url))
+        page = known_by_url.get(item.url)
         requests.append(
             FetchRequest(
                 source=source.name,

@@ -346,6 +346,9 @@ def _enrich_share(ctx: RunContext, keys: set[tuple[str, str]], out: Path) -> Non
 
 
 def _processes_for(articles: int) -> int:
+    """Worker processes for this many articles: none for none (no model load, 1 to 2 s)."""
+    if not articles:
+        return 0
     wanted = int(os.environ.get(NLP_PROCESSES_ENV) or os.cpu_count() or 1)
     return max(1, min(wanted, articles // MIN_ARTICLES_PER_PROCESS))
 
@@ -362,7 +365,7 @@ def enrich(ctx: RunContext) -> dict:
     shares = [set(unique[k::processes]) for k in range(processes)]
     if processes == 1:
         _enrich_share(ctx, shares[0], parts[0])
-    else:
+    elif processes > 1:
         with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
             list(pool.map(_enrich_share, [ctx] * processes, shares, parts))
     counts = Counter(articles=0, mentions=0, quotes=0, sanctions=0)
@@ -376,7 +379,8 @@ def enrich(ctx: RunContext) -> dict:
                 yield row
 
     stagefiles.write_jsonl(ctx.file("enrichments"), merged())
-    shutil.rmtree(parts[0].parent)
+    if parts:
+        shutil.rmtree(parts[0].parent)
     return {**counts, "already_enriched": len(pending) - len(unique), "processes": processes}
 
 

@@ -234,6 +234,13 @@ def test_unchanged_page_is_304_on_the_second_run_and_costs_no_parse(srv, tmp_pat
     assert conditional == [(None, None), ('"v1"', "Fri, 01 May 2026 10:00:00 GMT")]
     assert stages.parse(third, SOURCE) == {}  # a 304 costs no parse
     assert list(stagefiles.read_jsonl(third.file("articles", SOURCE))) == []
+    # ... and no enrichment: no worker starts and no model loads for an empty run
+    from extractors.nlp.model import _load
+
+    loads = _load.cache_info().misses
+    assert stages.enrich(third)["processes"] == 0
+    assert list(stagefiles.read_jsonl(third.file("enrichments"))) == []
+    assert _load.cache_info().misses == loads
 
 
 # --- the archive on any fsspec URL ------------------------------------------------------
