@@ -23,7 +23,7 @@
     and on its syndication group (the articles sharing its body, content_hash): those with
     a version loaded since the mart's last build, plus every article sharing a body with
     one of them, as it is now or as the mart stored it (a copy that changed body leaves its
-    old group). On a warehouse of 101,010 articles this list took 0.08 s to find, where the
+    old group). On a warehouse of 100,500 articles this list took 0.08 s to find, where the
     mart had taken 1.81 to 2.04 s fingerprinting every article to compare it with its row. -#}
 {% macro articles_rebuild_list() -%}
     create temporary table {{ rebuild_list_table() }} as
@@ -164,7 +164,7 @@
     {{ this.identifier }}__to_rebuild
 {%- endmacro %}
 
-{#- A filter for each relation a name-linking mart reads by article, when it builds
+{#- A filter for each relation an incremental mart reads by article, when it builds
     incrementally: filtered on the final rows alone, DuckDB still joined the rows of every
     article (the sanctions of 1,010 of 101,010 articles: 2.0 to 2.6 s with one of its two
     inputs filtered, 0.3 s with both). -#}
@@ -177,7 +177,7 @@
 {#- Each article's latest successfully parsed version (fetched last, then loaded last), with
     its number of versions. `filter` ("and ...") limits the versions ranked: DuckDB applies
     a filter on the result only after ranking every version, bodies included (the articles
-    mart rebuilding 1,000 of 101,000 articles through int_articles_latest: 1.5 s). -#}
+    mart rebuilding 1,000 of 100,500 articles through int_articles_latest: 1.5 s). -#}
 {% macro latest_article_versions(filter='') -%}
     select *
     from (
