@@ -358,8 +358,9 @@ def test_incremental_rewrites_only_what_changed(builds):
 
 
 def test_articles_rebuilds_the_new_and_their_syndication_groups(builds, tmp_path):
-    """The articles mart rebuilds the articles with a new version and those sharing a body
-    with one, as it is now or was (syndicated_from_article_id can change), and no other."""
+    """The articles mart rebuilds the articles with a new version (even one that is not the
+    latest: version_count) and those sharing a body with one, as it is now or was
+    (syndicated_from_article_id can change), and no other."""
     db = tmp_path / "work.duckdb"
     shutil.copy(builds["dbs"]["incremental"], db)
     e = "ffff000000000006"
@@ -388,6 +389,14 @@ def test_articles_rebuilds_the_new_and_their_syndication_groups(builds, tmp_path
         synd = dict(con.execute("select article_id, syndicated_from_article_id "
                                 "from marts.articles").fetchall())
     assert synd == {A: None, B: None, C: B, D: None, e: None}
+    # a version of A fetched before its latest, loaded only now: A's row counts it
+    older = article(A, A_V1, "hash-a-v0", run_id="run-5", fetched_at="2026-03-02T06:00:00Z",
+                    published_at="2026-03-02T07:00:00Z")
+    assert load_and_build(older) == {A}
+    with connect(db, read_only=True) as con:
+        a = con.execute("select content_hash, version_count from marts.articles "
+                        "where article_id = ?", [A]).fetchone()
+    assert a == ("hash-a-v2", 3)
     incremental = mart_rows(db, "articles")
     run_dbt(["build", "--select", "articles"], db, full_refresh=True, target_dir=tmp_path / "t")
     assert mart_rows(db, "articles") == incremental
