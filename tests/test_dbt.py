@@ -405,7 +405,8 @@ def test_articles_rebuilds_the_new_and_their_syndication_groups(builds, tmp_path
 def test_quotes_about_entity_rebuilds_what_its_inputs_rebuilt(builds, tmp_path):
     """quotes_about_entity rebuilds the articles quotes and entity_mentions queued, and those
     about an entity whose name changed; with nothing changed it rewrites nothing, and with a
-    queue gone it rewrites everything, as a full refresh builds it."""
+    queue gone or after a rebuild of quotes from scratch it rewrites everything, as a full
+    refresh builds it."""
     db = tmp_path / "work.duckdb"
     shutil.copy(builds["dbs"]["incremental"], db)
 
@@ -423,6 +424,11 @@ def test_quotes_about_entity_rebuilds_what_its_inputs_rebuilt(builds, tmp_path):
     assert rewritten() == set()
     with connect(db) as con:
         con.execute("drop table intermediate.entity_mentions__rebuilt")
+    assert rewritten() == {B, C}
+    # quotes rebuilt from scratch, then incrementally, before the reader's next build: the
+    # first queued every article, so the reader still rewrites them all
+    run_dbt(["build", "--select", "quotes"], db, full_refresh=True, target_dir=tmp_path / "t")
+    run_dbt(["build", "--select", "quotes"], db, target_dir=tmp_path / "t")
     assert rewritten() == {B, C}
     assert snapshot(db) == snapshot(builds["full_refresh_db"])
 

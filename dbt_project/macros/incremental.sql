@@ -109,15 +109,13 @@
 
 {#- The articles a mart rebuilt, queued for the marts built from its rows
     (quotes_about_entity): appended in the mart's transaction, emptied by the reader in its
-    own. A build from scratch drops the queue, which tells the reader to rebuild everything. -#}
+    own. A build from scratch queues every article, so the reader catches up however many
+    builds of the mart come before its own. -#}
 {% macro queue_rebuilt_articles() -%}
-    {%- if is_incremental() -%}
     create table if not exists {{ bookkeeping_relation('rebuilt') }} (article_id {{ dbt.type_string() }});
     insert into {{ bookkeeping_relation('rebuilt') }}
-    select article_id from {{ rebuild_list_table() }}
-    {%- else -%}
-    drop table if exists {{ bookkeeping_relation('rebuilt') }}
-    {%- endif -%}
+    select article_id from
+    {{ rebuild_list_table() if is_incremental() else ref('int_articles_latest') }}
 {%- endmacro %}
 
 {#- The articles a mart built from other marts' rows rebuilds (a pre-hook, when
