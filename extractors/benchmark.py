@@ -166,12 +166,14 @@ def per_source(stage: Callable, ctx: RunContext, processes: int) -> dict:
 
 
 def whole_run(stage: Callable, ctx: RunContext, processes: int) -> dict:
-    os.environ[stages.NLP_PROCESSES_ENV] = str(processes)
     return stage(ctx)
 
 
 def run_stages(ctx: RunContext, names: tuple[str, ...], processes: int) -> dict:
     """Each stage measured; the run stops at the first failure (later stages need it)."""
+    # The stages' own worker processes (parse and enrich), inherited by each stage's process.
+    for env in (stages.PARSE_PROCESSES_ENV, stages.NLP_PROCESSES_ENV):
+        os.environ[env] = str(processes)
     results = {}
     for name in names:
         runner = per_source if name in PER_SOURCE_STAGES else whole_run

@@ -10,7 +10,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -33,16 +35,31 @@ def read_jsonl(path: Path) -> Iterator[dict]:
                 return
 
 
-def write_jsonl(path: Path, records: Iterable) -> int:
+@contextmanager
+def _replacing(path: Path) -> Iterator[IO[bytes]]:
+    """A binary file that takes `path`'s place once written in full."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    count = 0
-    with tmp.open("w", encoding="utf-8") as f:
-        for record in records:
-            f.write(to_json(record) + "\n")
-            count += 1
+    with tmp.open("wb") as f:
+        yield f
     os.replace(tmp, path)
+
+
+def write_jsonl(path: Path, records: Iterable) -> int:
+    count = 0
+    with _replacing(path) as f:
+        for record in records:
+            f.write((to_json(record) + "\n").encode())
+            count += 1
     return count
+
+
+def concatenate(parts: list[Path], path: Path) -> None:
+    """Join whole JSONL files into one, in order."""
+    with _replacing(path) as f:
+        for part in parts:
+            with part.open("rb") as source:
+                shutil.copyfileobj(source, f)
 
 
 def open_append(path: Path) -> IO[str]:

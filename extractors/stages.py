@@ -21,15 +21,16 @@ it imports.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import os
 import shutil
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, partial
 from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -38,6 +39,7 @@ from extractors import stagefiles
 from extractors.config import Source, load_sources
 from extractors.publish import publish_marts
 from extractors.records import (
+    Enrichment,
     FetchRequest,
     KnownPage,
     ParsedArticle,
@@ -168,6 +170,42 @@ def previous_documents(ctx: RunContext, source: str) -> dict:
     return documents
 
 
+# --- worker processes for the CPU-bound stages (parse, enrich) ---
+
+# Each defaults to one process per CPU. A process pays for its start and imports (and
+# enrich's for loading the model, 1 to 2 s): below this much work per process, one more
+# costs more than it saves.
+PARSE_PROCESSES_ENV = "NEWS_PARSE_PROCESSES"
+MIN_PAGES_PER_PARSE_PROCESS = 500
+NLP_PROCESSES_ENV = "NEWS_NLP_PROCESSES"
+MIN_ARTICLES_PER_NLP_PROCESS = 50
+
+
+def _processes_for(items: int, env: str, min_per_process: int) -> int:
+    """Worker processes for this many items: none for none, so nothing is started."""
+    if not items:
+        return 0
+    wanted = int(os.environ.get(env) or os.cpu_count() or 1)
+    return max(1, min(wanted, items // min_per_process))
+
+
+def in_processes(work: Callable[[object, Path], Counter], shares: list, out: Path) -> Counter:
+    """work(share, part_file) for each share, one process per share (in this one when there
+    is a single share), the part files joined into `out` in share order; their counts
+    summed. Processes are spawned: forking would copy pyarrow's threads into the child."""
+    if len(shares) == 1:
+        return work(shares[0], out)
+    parts = [out.with_name(f"{out.stem}.parts") / f"{k}.jsonl" for k in range(len(shares))]
+    counts = Counter()
+    if shares:
+        with ProcessPoolExecutor(len(shares), mp_context=get_context("spawn")) as pool:
+            counts = sum(pool.map(work, shares, parts), counts)
+    stagefiles.concatenate(parts, out)
+    if parts:
+        shutil.rmtree(parts[0].parent)
+    return counts
+
+
 # --- discover -> fetch -> parse: one source at a time (mapped per source in Airflow) ---
 
 def discover(ctx: RunContext, source_name: str) -> dict:
@@ -277,23 +315,41 @@ def parse_page(body: bytes, record: dict, source: Source, run_id: str) -> Parsed
     return article
 
 
-def parse(ctx: RunContext, source_name: str) -> dict:
+def _fetched_pages(ctx: RunContext, source_name: str) -> Iterator[dict]:
+    """The source's pages fetched with a body in this run, in fetch log order."""
+    for row in final_fetch_rows(ctx.file("fetches", source_name)):
+        if row["status"] == "ok":
+            yield row
+
+
+def _parse_share(ctx: RunContext, source_name: str, pages: range, out: Path) -> Counter:
+    """Parse the fetched pages numbered `pages` into `out`, one page in memory at a time."""
     from extractors.archive import Archive
 
     source = ctx.sources[source_name]
     archive = Archive(ctx.paths.archive)
     counts = Counter()
 
-    def articles() -> Iterator[ParsedArticle]:  # one page in memory at a time
-        for row in final_fetch_rows(ctx.file("fetches", source_name)):
-            if row["status"] == "ok":
-                article = parse_page(archive.get(row["content_sha256"]), row, source,
-                                     ctx.run_id)
-                counts[article.parse_status] += 1
-                yield article
+    def articles() -> Iterator[ParsedArticle]:
+        for row in itertools.islice(_fetched_pages(ctx, source_name), pages.start, pages.stop):
+            article = parse_page(archive.get(row["content_sha256"]), row, source, ctx.run_id)
+            counts[article.parse_status] += 1
+            yield article
 
-    stagefiles.write_jsonl(ctx.file("articles", source_name), articles())
-    return dict(counts)
+    stagefiles.write_jsonl(out, articles())
+    return counts
+
+
+def parse(ctx: RunContext, source_name: str) -> dict:
+    """Each process parses a contiguous share of the pages, so the articles file comes out
+    in fetch log order however many processes ran."""
+    pages = sum(1 for _ in _fetched_pages(ctx, source_name))
+    processes = _processes_for(pages, PARSE_PROCESSES_ENV, MIN_PAGES_PER_PARSE_PROCESS)
+    bounds = [pages * k // processes for k in range(processes + 1)] if processes else []
+    shares = [range(start, stop) for start, stop in itertools.pairwise(bounds)]
+    counts = in_processes(partial(_parse_share, ctx, source_name), shares,
+                          ctx.file("articles", source_name))
+    return {**counts, "processes": processes}
 
 
 # --- enrich: all sources together, so the model loads once ---
@@ -317,12 +373,6 @@ def article_from(row: dict) -> ParsedArticle:
     return ParsedArticle(**{k: v for k, v in row.items() if k in names})
 
 
-NLP_PROCESSES_ENV = "NEWS_NLP_PROCESSES"  # enrich's worker processes; default one per CPU
-# Below this many articles per process, starting a process and loading the model into it
-# costs more than it saves.
-MIN_ARTICLES_PER_PROCESS = 50
-
-
 def _parsed_rows(ctx: RunContext) -> Iterator[dict]:
     for path in ctx.stage_files("articles"):
         for row in stagefiles.read_jsonl(path):
@@ -330,10 +380,12 @@ def _parsed_rows(ctx: RunContext) -> Iterator[dict]:
                 yield row
 
 
-def _enrich_share(ctx: RunContext, keys: set[tuple[str, str]], out: Path) -> None:
+def _enrich_share(ctx: RunContext, keys: set[tuple[str, str]], out: Path) -> Counter:
     """Enrich the articles whose (article_id, content_hash) is in keys into `out`, streaming:
     only a batch of articles is in memory at a time, whatever the run's size."""
     from extractors.enrich import enrich_articles
+
+    counts = Counter()
 
     def wanted() -> Iterator[ParsedArticle]:
         for row in _parsed_rows(ctx):
@@ -342,15 +394,15 @@ def _enrich_share(ctx: RunContext, keys: set[tuple[str, str]], out: Path) -> Non
                 keys.discard(key)  # a syndicated copy of the same body is enriched once
                 yield article_from(row)
 
-    stagefiles.write_jsonl(out, enrich_articles(wanted()))
+    def counted(enrichments: Iterator[Enrichment]) -> Iterator[Enrichment]:
+        for row in enrichments:
+            counts.update(articles=1, mentions=len(row.mentions), quotes=len(row.quotes),
+                          sanctions=len(row.sanctions))
+            counts[f"status:{row.status}"] += 1
+            yield row
 
-
-def _processes_for(articles: int) -> int:
-    """Worker processes for this many articles: none for none (no model load, 1 to 2 s)."""
-    if not articles:
-        return 0
-    wanted = int(os.environ.get(NLP_PROCESSES_ENV) or os.cpu_count() or 1)
-    return max(1, min(wanted, articles // MIN_ARTICLES_PER_PROCESS))
+    stagefiles.write_jsonl(out, counted(enrich_articles(wanted())))
+    return counts
 
 
 def enrich(ctx: RunContext) -> dict:
@@ -359,29 +411,11 @@ def enrich(ctx: RunContext) -> dict:
     pending = [key for key in parsed if key not in done]
     # One body can reach us twice in a run (a syndicated copy keeps its own article_id).
     unique = list(dict.fromkeys(pending))
-    processes = _processes_for(len(unique))
-    # NLP is CPU-bound: one share of the articles per process, each with its own model.
-    parts = [ctx.run_dir / "enrichments.parts" / f"{k}.jsonl" for k in range(processes)]
+    processes = _processes_for(len(unique), NLP_PROCESSES_ENV, MIN_ARTICLES_PER_NLP_PROCESS)
     shares = [set(unique[k::processes]) for k in range(processes)]
-    if processes == 1:
-        _enrich_share(ctx, shares[0], parts[0])
-    elif processes > 1:
-        with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
-            list(pool.map(_enrich_share, [ctx] * processes, shares, parts))
-    counts = Counter(articles=0, mentions=0, quotes=0, sanctions=0)
-
-    def merged() -> Iterator[dict]:
-        for part in parts:
-            for row in stagefiles.read_jsonl(part):
-                counts.update(articles=1, mentions=len(row["mentions"]), quotes=len(
-                    row["quotes"]), sanctions=len(row["sanctions"]))
-                counts[f"status:{row['status']}"] += 1
-                yield row
-
-    stagefiles.write_jsonl(ctx.file("enrichments"), merged())
-    if parts:
-        shutil.rmtree(parts[0].parent)
-    return {**counts, "already_enriched": len(pending) - len(unique), "processes": processes}
+    counts = in_processes(partial(_enrich_share, ctx), shares, ctx.file("enrichments"))
+    return {"articles": 0, "mentions": 0, "quotes": 0, "sanctions": 0, **counts,
+            "already_enriched": len(pending) - len(unique), "processes": processes}
 
 
 # --- load -> transform -> validate -> publish: the work database, one writer at a time ---

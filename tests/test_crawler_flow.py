@@ -1,8 +1,9 @@
 """The crawler across stages and runs, against a local server (127.0.0.1 only).
 
-discover -> plan -> fetch -> parse as the pipeline runs them (extractors.stages), for what
-no single module shows: one fetch per article however many feeds list it, a 304 on the
-next run that costs no parse, the archive on an fsspec URL, and a SIGKILL mid-fetch.
+discover -> plan -> fetch -> parse -> enrich as the pipeline runs them (extractors.stages),
+for what no single module shows: one fetch per article however many feeds list it, parse
+and enrich in several processes, a 304 on the next run that costs no parse, the archive on
+an fsspec URL, and a SIGKILL mid-fetch.
 """
 
 from __future__ import annotations
@@ -182,9 +183,43 @@ def test_rel_canonical_names_the_article_after_fetching(srv, tmp_path):
     ctx = context(tmp_path, "run-1", urls=[f"{base}/story-amp", f"{base}/story?page=1"])
     discover_and_plan(ctx, known={})
     assert stages.fetch(ctx, SOURCE)["ok"] == 2
-    assert stages.parse(ctx, SOURCE) == {"ok": 2}
+    assert stages.parse(ctx, SOURCE) == {"ok": 2, "processes": 1}
     ids = {a["article_id"] for a in stagefiles.read_jsonl(ctx.file("articles", SOURCE))}
     assert ids == {article_id_for(f"{base}/story")}
+
+
+def test_parse_and_enrich_in_several_processes_write_what_one_process_writes(
+        srv, tmp_path, monkeypatch):
+    base = base_url(srv)
+    urls = [f"{base}/story-{n}" for n in range(5)]
+    for n in range(5):
+        srv.expect_request(f"/story-{n}").respond_with_data(
+            article(f"Minister {n} resigns"), content_type=HTML_TYPE)
+    ctx = context(tmp_path, "run-1", urls=urls)
+    discover_and_plan(ctx, known={})
+    assert stages.fetch(ctx, SOURCE)["ok"] == 5
+    articles, enrichments = ctx.file("articles", SOURCE), ctx.file("enrichments")
+
+    monkeypatch.setenv(stages.PARSE_PROCESSES_ENV, "1")
+    assert stages.parse(ctx, SOURCE) == {"ok": 5, "processes": 1}
+    one_process = articles.read_bytes()
+    monkeypatch.setattr(stages, "MIN_PAGES_PER_PARSE_PROCESS", 1)
+    monkeypatch.setenv(stages.PARSE_PROCESSES_ENV, "3")
+    assert stages.parse(ctx, SOURCE) == {"ok": 5, "processes": 3}
+    assert articles.read_bytes() == one_process  # each process a run of pages, in order
+
+    def enriched() -> list[dict]:
+        return sorted(stagefiles.read_jsonl(enrichments), key=lambda row: row["article_id"])
+
+    monkeypatch.setenv(stages.NLP_PROCESSES_ENV, "1")
+    counts = stages.enrich(ctx)
+    assert counts["articles"] == 5 and counts["processes"] == 1
+    one_process = enriched()
+    monkeypatch.setattr(stages, "MIN_ARTICLES_PER_NLP_PROCESS", 1)
+    monkeypatch.setenv(stages.NLP_PROCESSES_ENV, "2")
+    assert stages.enrich(ctx) == {**counts, "processes": 2}
+    assert enriched() == one_process
+    assert not list(ctx.run_dir.rglob("*.parts"))  # the processes' files are joined, then gone
 
 
 # --- conditional GET on the next run ---------------------------------------------------
@@ -218,7 +253,7 @@ def test_unchanged_page_is_304_on_the_second_run_and_costs_no_parse(srv, tmp_pat
     first = context(tmp_path, "run-1", sitemaps=sitemaps)
     discover_and_plan(first, known={})
     assert stages.fetch(first, SOURCE)["ok"] == 1
-    assert stages.parse(first, SOURCE) == {"ok": 1}
+    assert stages.parse(first, SOURCE) == {"ok": 1, "processes": 1}
 
     # Nothing changed: the next run does not even ask.
     second = context(tmp_path, "run-2", sitemaps=sitemaps)
@@ -232,7 +267,7 @@ def test_unchanged_page_is_304_on_the_second_run_and_costs_no_parse(srv, tmp_pat
     counts = stages.fetch(third, SOURCE)
     assert counts["not_modified"] == 1 and "ok" not in counts
     assert conditional == [(None, None), ('"v1"', "Fri, 01 May 2026 10:00:00 GMT")]
-    assert stages.parse(third, SOURCE) == {}  # a 304 costs no parse
+    assert stages.parse(third, SOURCE) == {"processes": 0}  # a 304 costs no parse
     assert list(stagefiles.read_jsonl(third.file("articles", SOURCE))) == []
     # ... and no enrichment: no worker starts and no model loads for an empty run
     from extractors.nlp.model import _load
@@ -259,7 +294,7 @@ def test_archive_on_an_fsspec_url_without_code_changes(srv, tmp_path, monkeypatc
 
     assert stages.fetch(ctx, SOURCE)["ok"] == 1
     srv.clear()  # parse must not need the network: it re-reads the archive
-    assert stages.parse(ctx, SOURCE) == {"ok": 1}
+    assert stages.parse(ctx, SOURCE) == {"ok": 1, "processes": 1}
 
     (fetched,) = final_fetches(ctx.file("fetches", SOURCE)).values()
     (parsed,) = stagefiles.read_jsonl(ctx.file("articles", SOURCE))
