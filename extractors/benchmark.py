@@ -3,7 +3,7 @@
     python -m extractors.benchmark --articles 1000 10000 [--seed 7] [--out bench-results]
 
 For each size N it serves demo_site.synthetic from 127.0.0.1 (in its own process, so the
-server's CPU is not counted as the pipeline's), then calls the functions of
+server's CPU is not counted as the pipeline's; it is reported beside fetch's), then calls the functions of
 extractors.stages directly, outside Airflow:
 
   full         every stage on the N articles, politeness off
@@ -88,6 +88,11 @@ class SyntheticServer:
         if not self.base_url:
             raise RuntimeError("the synthetic site did not start")
 
+    def cpu_s(self) -> float:
+        """CPU seconds the site's process has used so far."""
+        times = psutil.Process(self.process.pid).cpu_times()
+        return times.user + times.system
+
     @property
     def port(self) -> int:
         return int(self.base_url.rsplit(":", 1)[1])
@@ -169,15 +174,19 @@ def whole_run(stage: Callable, ctx: RunContext, processes: int) -> dict:
     return stage(ctx)
 
 
-def run_stages(ctx: RunContext, names: tuple[str, ...], processes: int) -> dict:
-    """Each stage measured; the run stops at the first failure (later stages need it)."""
+def run_stages(ctx: RunContext, names: tuple[str, ...], processes: int,
+               site: SyntheticServer) -> dict:
+    """Each stage measured, with the CPU the site served it (fetch's other half); the run
+    stops at the first failure (later stages need it)."""
     # The stages' own worker processes (parse and enrich), inherited by each stage's process.
     for env in (stages.PARSE_PROCESSES_ENV, stages.NLP_PROCESSES_ENV):
         os.environ[env] = str(processes)
     results = {}
     for name in names:
         runner = per_source if name in PER_SOURCE_STAGES else whole_run
+        site_cpu_s = site.cpu_s()
         result = measured(partial(runner, getattr(stages, name), ctx, processes))
+        result["site_cpu_s"] = round(site.cpu_s() - site_cpu_s, 2)
         results[name] = result
         print(f"  {ctx.run_id} {name}: {result['wall_s']} s wall, {result['cpu_s']} s CPU"
               + (f"  FAILED {result['error']}" if "error" in result else ""), flush=True)
@@ -271,7 +280,7 @@ def bench_size(articles: int, seed: int, out: Path, processes: int, speedup_max:
     server = SyntheticServer(articles, seed, edition=0)
     try:
         ctx = fresh_context(folder, "bench-full", server.base_url, articles)
-        full = summarise(ctx, run_stages(ctx, stage_names, processes))
+        full = summarise(ctx, run_stages(ctx, stage_names, processes, server))
         floor = measured(partial(nlp_floor, ctx, NLP_SAMPLE))
     finally:
         server.stop()
@@ -279,7 +288,7 @@ def bench_size(articles: int, seed: int, out: Path, processes: int, speedup_max:
     server = SyntheticServer(articles, seed, edition=1, port=port)
     try:
         ctx = context_in(folder, "bench-incremental", server.base_url, articles)
-        repeated = incremental_runs(ctx, stage_names, processes, repeats)
+        repeated = incremental_runs(ctx, stage_names, processes, repeats, server)
     finally:
         server.stop()
     incremental = sorted(repeated, key=lambda run: run["wall_s"])[(len(repeated) - 1) // 2]
@@ -295,7 +304,7 @@ def bench_size(articles: int, seed: int, out: Path, processes: int, speedup_max:
 
 
 def incremental_runs(ctx: RunContext, stage_names: tuple[str, ...], processes: int,
-                     repeats: int) -> list[dict]:
+                     repeats: int, site: SyntheticServer) -> list[dict]:
     """The run `repeats` times, each from the same state: both DuckDB files as they were
     before the first (closed, so without a WAL; absent if they were), the run's own files
     removed."""
@@ -315,7 +324,7 @@ def incremental_runs(ctx: RunContext, stage_names: tuple[str, ...], processes: i
                     else:
                         db.unlink(missing_ok=True)
                 shutil.rmtree(paths.run_dir(ctx.run_id), ignore_errors=True)
-            runs.append(summarise(ctx, run_stages(ctx, stage_names, processes)))
+            runs.append(summarise(ctx, run_stages(ctx, stage_names, processes, site)))
             if any("error" in r for r in runs[-1]["stages"].values()):
                 break
     finally:
@@ -329,7 +338,7 @@ def speedup(articles: int, seed: int, folder: Path, full: dict) -> dict:
     server = SyntheticServer(articles, seed, edition=0)
     try:
         ctx = fresh_context(folder, "bench-one-process", server.base_url, articles)
-        single = run_stages(ctx, ("discover", *PARALLEL_STAGES), processes=1)
+        single = run_stages(ctx, ("discover", *PARALLEL_STAGES), 1, server)
     finally:
         server.stop()
     return {name: {"one_process_wall_s": single[name]["wall_s"],
@@ -388,6 +397,10 @@ def size_notes(size: dict) -> str:
              f"time ({size['incremental_cpu_share']:.1%} of its CPU), the median of "
              f"{len(repeats)} runs from the same state ({', '.join(map(str, repeats))} s)",
              f"dbt build {size['dbt_build_s']} s"]
+    fetch = size["full"]["stages"].get("fetch")
+    if fetch and fetch["wall_s"]:  # the site runs on the same CPUs as the pipeline
+        notes.append(f"the synthetic site's process used {fetch['site_cpu_s']} CPU s serving "
+                     f"fetch ({fetch['site_cpu_s'] / fetch['wall_s']:.2f} cores)")
     if "ratio" in floor:
         notes.append(f"enrich / bare nlp.pipe CPU = {floor['ratio']} on {floor['articles']}"
                      f" articles, least of {floor['rounds']} timings each (bare: "

@@ -59,9 +59,11 @@ def test_benchmark_runs_and_writes_its_json(tmp_path, capsys):
     fetch = size["full"]["stages"]["fetch"]  # fetch's rate counts pages (20 articles here)
     assert benchmark.fetched_pages(fetch) == 20
     assert fetch["articles_per_s"] == round(20 / fetch["wall_s"], 1)
+    assert fetch["site_cpu_s"] > 0  # the site's CPU, beside the stage's
     out = capsys.readouterr().out
     assert "| 20 articles |" in out and "| enrich |" in out
     assert "the median of 2 runs from the same state" in out
+    assert f"the synthetic site's process used {fetch['site_cpu_s']} CPU s serving fetch" in out
     assert f"`python -m extractors.benchmark --articles 20 --out {tmp_path}" in out
 
 
