@@ -3,8 +3,8 @@
     python -m extractors.benchmark --articles 1000 10000 [--seed 7] [--out bench-results]
 
 For each size N it serves demo_site.synthetic from 127.0.0.1 (in its own process, so the
-server's CPU is not counted as the pipeline's; it is reported beside fetch's), then calls the functions of
-extractors.stages directly, outside Airflow:
+server's CPU is not counted as the pipeline's; it is reported beside fetch's), then calls
+the functions of extractors.stages directly, outside Airflow:
 
   full         every stage on the N articles, politeness off
   incremental  the same warehouse after 1% of the corpus changed (edition 1), --repeats
