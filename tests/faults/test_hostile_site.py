@@ -54,7 +54,7 @@ def test_the_healthy_source_is_complete(hostile_run, measured):
     run, ctx, _ = hostile_run
     discovered = run.result("discover", HEALTHY)["discovered"]
     assert run.result("fetch", HEALTHY).get("ok") == discovered
-    assert run.result("parse", HEALTHY) == {"ok": discovered}
+    assert run.result("parse", HEALTHY) == {"ok": discovered, "processes": 1}
     with duckdb.connect(str(ctx.paths.published), read_only=True) as con:
         published = con.execute("select count(*) from marts.articles where source = ?",
                                 [HEALTHY]).fetchone()[0]
