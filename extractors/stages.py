@@ -192,17 +192,19 @@ def _processes_for(items: int, env: str, min_per_process: int) -> int:
 def in_processes(work: Callable[[object, Path], Counter], shares: list, out: Path) -> Counter:
     """work(share, part_file) for each share, one process per share (in this one when there
     is a single share), the part files joined into `out` in share order; their counts
-    summed. Processes are spawned: forking would copy pyarrow's threads into the child."""
+    summed; no share writes an empty `out`. Processes are spawned: forking would copy
+    pyarrow's threads into the child."""
+    if not shares:
+        stagefiles.write_jsonl(out, [])
+        return Counter()
     if len(shares) == 1:
         return work(shares[0], out)
-    parts = [out.with_name(f"{out.stem}.parts") / f"{k}.jsonl" for k in range(len(shares))]
-    counts = Counter()
-    if shares:
-        with ProcessPoolExecutor(len(shares), mp_context=get_context("spawn")) as pool:
-            counts = sum(pool.map(work, shares, parts), counts)
+    folder = out.with_name(f"{out.stem}.parts")
+    parts = [folder / f"{k}.jsonl" for k in range(len(shares))]
+    with ProcessPoolExecutor(len(shares), mp_context=get_context("spawn")) as pool:
+        counts = sum(pool.map(work, shares, parts), Counter())
     stagefiles.concatenate(parts, out)
-    if parts:
-        shutil.rmtree(parts[0].parent)
+    shutil.rmtree(folder)
     return counts
 
 
