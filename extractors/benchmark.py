@@ -178,8 +178,9 @@ def run_stages(ctx: RunContext, names: tuple[str, ...], processes: int,
                site: SyntheticServer) -> dict:
     """Each stage measured, with the CPU the site served it (fetch's other half); the run
     stops at the first failure (later stages need it)."""
-    # The stages' own worker processes (parse and enrich), inherited by each stage's process.
-    for env in (stages.PARSE_PROCESSES_ENV, stages.NLP_PROCESSES_ENV):
+    # The stages' own worker processes, inherited by each stage's process.
+    for env in (stages.FETCH_PROCESSES_ENV, stages.PARSE_PROCESSES_ENV,
+                stages.NLP_PROCESSES_ENV):
         os.environ[env] = str(processes)
     results = {}
     for name in names:

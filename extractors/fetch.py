@@ -182,12 +182,19 @@ class HttpClient:
     """One requests.Session (connection reuse) plus per-host robots, gates and guards.
 
     Thread-safe: fetch_source calls get() from several threads at once.
+
+    `robots` seeds the robots.txt policies (by "scheme://host"), as robots_policies() of
+    another client returns them. `share` = (k, n) makes this client the k-th of n processes
+    fetching one source at once: each keeps its share of every host's concurrency cap and
+    spaces its requests n times the crawl delay, so together they stay within the limits.
     """
 
     def __init__(
         self,
         source: Source,
         *,
+        robots: dict[str, RobotsPolicy] | None = None,
+        share: tuple[int, int] = (0, 1),
         backoff_base: float = BACKOFF_BASE,
         backoff_max: float = BACKOFF_MAX,
         retry_after_cap: float = RETRY_AFTER_CAP,
@@ -199,14 +206,17 @@ class HttpClient:
         self._resolver = resolver
         self._lock = threading.Lock()
         self._gates: dict[str, HostGate] = {}
-        self._robots: dict[str, RobotsPolicy] = {}
+        self._robots: dict[str, RobotsPolicy] = dict(robots or {})
         self._robots_locks: dict[str, threading.Lock] = {}
+        number, self._sharers = share
+        self._slots = max(1, source.max_concurrency // self._sharers
+                          + (number < source.max_concurrency % self._sharers))
         self.session = requests.Session()
         # No proxies or .netrc from the environment (a proxy would defeat the address
         # guard) and no cookies (a crawl should not depend on, or leak, session state).
         self.session.trust_env = False
         self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-        pool = max(2, source.max_concurrency + 1)
+        pool = max(2, self._slots + 1)
         adapter_cls = HTTPAdapter if source.allow_private_network else GuardedAdapter
         for prefix in ("http://", "https://"):
             self.session.mount(
@@ -247,6 +257,11 @@ class HttpClient:
                 f"{type(exc).__name__}: {exc}",
             )
             return FetchResult(records=[record])
+
+    def robots_policies(self) -> dict[str, RobotsPolicy]:
+        """The robots.txt policies fetched so far, by "scheme://host"."""
+        with self._lock:
+            return dict(self._robots)
 
     def robots_policy(self, url: str, run_id: str = "") -> tuple[RobotsPolicy, list[FetchRecord]]:
         """The robots.txt policy for url's host (fetched once), plus any records made now."""
@@ -491,7 +506,7 @@ class HttpClient:
         with self._lock:
             gate = self._gates.get(host)
             if gate is None:
-                gate = HostGate(self.source.crawl_delay, self.source.max_concurrency)
+                gate = HostGate(self.source.crawl_delay * self._sharers, self._slots)
                 self._gates[host] = gate
             return gate
 
@@ -515,7 +530,7 @@ class HttpClient:
             policy = policy_from_fetch(outcome.http_status, outcome.error_class, result.body)
             delay = policy.crawl_delay(self.source.user_agent)
             if delay:
-                self._gate(urlsplit(key).hostname or "").raise_delay(delay)
+                self._gate(urlsplit(key).hostname or "").raise_delay(delay * self._sharers)
             with self._lock:
                 self._robots[key] = policy
             return policy

@@ -62,6 +62,18 @@ def concatenate(parts: list[Path], path: Path) -> None:
                 shutil.copyfileobj(source, f)
 
 
+def append_files(parts: list[Path], path: Path) -> None:
+    """Add JSONL files to the end of another, in order; a part's torn last line is dropped
+    (its writer was killed mid-line), so no line is glued to the next part's first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    drop_torn_tail(path)
+    with path.open("ab") as f:
+        for part in parts:
+            drop_torn_tail(part)
+            with part.open("rb") as source:
+                shutil.copyfileobj(source, f)
+
+
 def open_append(path: Path) -> IO[str]:
     path.parent.mkdir(parents=True, exist_ok=True)
     drop_torn_tail(path)

@@ -20,14 +20,17 @@ it imports.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import itertools
 import logging
 import os
 import shutil
+import signal
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property, partial
@@ -170,15 +173,18 @@ def previous_documents(ctx: RunContext, source: str) -> dict:
     return documents
 
 
-# --- worker processes for the CPU-bound stages (parse, enrich) ---
+# --- worker processes for the CPU-bound stages (fetch, parse, enrich) ---
 
 # Each defaults to one process per CPU. A process pays for its start and imports (and
 # enrich's for loading the model, 1 to 2 s): below this much work per process, one more
 # costs more than it saves.
+FETCH_PROCESSES_ENV = "NEWS_FETCH_PROCESSES"
+MIN_PAGES_PER_FETCH_PROCESS = 500
 PARSE_PROCESSES_ENV = "NEWS_PARSE_PROCESSES"
 MIN_PAGES_PER_PARSE_PROCESS = 500
 NLP_PROCESSES_ENV = "NEWS_NLP_PROCESSES"
 MIN_ARTICLES_PER_NLP_PROCESS = 50
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 
 
 def _processes_for(items: int, env: str, min_per_process: int) -> int:
@@ -189,21 +195,40 @@ def _processes_for(items: int, env: str, min_per_process: int) -> int:
     return max(1, min(wanted, items // min_per_process))
 
 
-def in_processes(work: Callable[[object, Path], Counter], shares: list, out: Path) -> Counter:
+def _die_with_parent(parent: int) -> None:
+    """Worker start (Linux): a killed task's workers die with it. Left running, they would
+    fetch beside the task's retry, over the host's limits, into files it has moved on from."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def parts_folder(out: Path) -> Path:
+    """Where in_processes' workers write their parts of `out`."""
+    return out.with_name(f"{out.stem}.parts")
+
+
+def in_processes(work: Callable[[object, Path], Counter], shares: list, out: Path,
+                 append: bool = False) -> Counter:
     """work(share, part_file) for each share, one process per share (in this one when there
     is a single share), the part files joined into `out` in share order; their counts
-    summed; no share writes an empty `out`. Processes are spawned: forking would copy
+    summed; no share writes an empty `out`. With append, `out` is a log the parts are added
+    to, and work appends to its file too. Processes are spawned: forking would copy
     pyarrow's threads into the child."""
     if not shares:
-        stagefiles.write_jsonl(out, [])
+        if not append:
+            stagefiles.write_jsonl(out, [])
         return Counter()
     if len(shares) == 1:
         return work(shares[0], out)
-    folder = out.with_name(f"{out.stem}.parts")
+    folder = parts_folder(out)
+    shutil.rmtree(folder, ignore_errors=True)  # an earlier try's parts are not this one's
     parts = [folder / f"{k}.jsonl" for k in range(len(shares))]
-    with ProcessPoolExecutor(len(shares), mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(len(shares), mp_context=get_context("spawn"),
+                             initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         counts = sum(pool.map(work, shares, parts), Counter())
-    stagefiles.concatenate(parts, out)
+    (stagefiles.append_files if append else stagefiles.concatenate)(parts, out)
     shutil.rmtree(folder)
     return counts
 
@@ -240,6 +265,7 @@ def discover(ctx: RunContext, source_name: str) -> dict:
     # a run whose discover runs again (cleared, or a backfill re-run with the same run_id)
     # means to fetch its plan again, not to reuse what an earlier try fetched.
     ctx.file("fetches", source_name).unlink(missing_ok=True)
+    shutil.rmtree(parts_folder(ctx.file("fetches", source_name)), ignore_errors=True)
     feeds_failed = sum(r.status == "failed" for r in feed_records)
     feeds_not_modified = sum(r.status == "not_modified" for r in feed_records)
     return {"discovered": len(discovered), "to_fetch": len(to_fetch),
@@ -266,25 +292,75 @@ def final_fetches(path: Path) -> dict[str, dict]:
     return {row["url"]: row for row in final_fetch_rows(path)}
 
 
-def fetch(ctx: RunContext, source_name: str) -> dict:
+def _fetch_share(ctx: RunContext, source_name: str, robots: dict, sharers: int,
+                 share: tuple[int, list[FetchRequest]], log: Path) -> Counter:
+    """Fetch the share-th list of requests, appending every attempt to `log`."""
     from extractors.archive import Archive
-    from extractors.fetch import fetch_source
+    from extractors.fetch import HttpClient, fetch_source
 
+    number, requests = share
+    source = ctx.sources[source_name]
+    with (HttpClient(source, robots=robots, share=(number, sharers)) as client,
+          stagefiles.open_append(log) as f):
+        fetch_source(source, requests, ctx.run_id, Archive(ctx.paths.archive),
+                     on_record=lambda record: stagefiles.append_line(f, record), client=client)
+    return Counter()
+
+
+def _robots_before_sharing(ctx: RunContext, source: Source, todo: list[FetchRequest],
+                           log: Path) -> dict:
+    """robots.txt for every host in todo, fetched once here for all the fetch processes
+    (each would fetch its own otherwise); its records go to the log."""
+    from extractors.fetch import HttpClient
+
+    first_url = {}
+    for request in todo:
+        try:
+            parts = urlsplit(request.url)
+        except ValueError:
+            continue  # the fetch records it as invalid
+        if parts.scheme.lower() in ("http", "https"):
+            first_url.setdefault(f"{parts.scheme}://{parts.netloc}".lower(), request.url)
+    with HttpClient(source) as client, stagefiles.open_append(log) as f:
+        with ThreadPoolExecutor(8) as pool:
+            for _, records in pool.map(partial(client.robots_policy, run_id=ctx.run_id),
+                                       first_url.values()):
+                for record in records:
+                    stagefiles.append_line(f, record)
+        return client.robots_policies()
+
+
+def fetch(ctx: RunContext, source_name: str) -> dict:
+    """A source's requests are shared out among processes (one per CPU) only when no crawl
+    delay applies: a delay bounds the rate, not the CPU, and n processes could keep it
+    only on average. Each process takes its share of the concurrency cap."""
     source = ctx.sources[source_name]
     log_path = ctx.file("fetches", source_name)
+    # Parts a killed try left join the log first: their pages are done.
+    leftovers = sorted(parts_folder(log_path).glob("*.jsonl"))
+    stagefiles.append_files(leftovers, log_path)
+    shutil.rmtree(parts_folder(log_path), ignore_errors=True)
     # A resumed run does not fetch a finished URL again.
     done = {row["url"] for row in stagefiles.read_jsonl(log_path) if _is_final(row)}
     plan = [FetchRequest(**r) for r in stagefiles.read_jsonl(ctx.file("plan", source_name))]
     todo = [r for r in plan if r.url not in done]
-    with stagefiles.open_append(log_path) as f:
-        fetch_source(source, todo, ctx.run_id, Archive(ctx.paths.archive),
-                     on_record=lambda record: stagefiles.append_line(f, record))
+    processes, robots = 1, {}
+    if not source.crawl_delay:
+        processes = max(1, min(source.max_concurrency, _processes_for(
+            len(todo), FETCH_PROCESSES_ENV, MIN_PAGES_PER_FETCH_PROCESS)))
+    if processes > 1:
+        robots = _robots_before_sharing(ctx, source, todo, log_path)
+        if any(policy.crawl_delay(source.user_agent) for policy in robots.values()):
+            processes = 1
+    shares = [(k, todo[k::processes]) for k in range(processes)]
+    in_processes(partial(_fetch_share, ctx, source_name, robots, processes), shares, log_path,
+                 append=True)
     counts = Counter()
     for row in final_fetch_rows(log_path):
         counts[row["status"]] += 1
         if row["status"] in {"failed", "skipped"}:
             counts[f"{row['status']}:{row['error_class']}"] += 1
-    return {"planned": len(plan), "resumed_done": len(done), **counts}
+    return {"planned": len(plan), "resumed_done": len(done), **counts, "processes": processes}
 
 
 def _article_id(article: ParsedArticle, page_url: str) -> str:

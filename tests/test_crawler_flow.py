@@ -188,16 +188,33 @@ def test_rel_canonical_names_the_article_after_fetching(srv, tmp_path):
     assert ids == {article_id_for(f"{base}/story")}
 
 
-def test_parse_and_enrich_in_several_processes_write_what_one_process_writes(
+def test_fetch_parse_and_enrich_in_several_processes_write_what_one_process_writes(
         srv, tmp_path, monkeypatch):
     base = base_url(srv)
     urls = [f"{base}/story-{n}" for n in range(5)]
     for n in range(5):
         srv.expect_request(f"/story-{n}").respond_with_data(
             article(f"Minister {n} resigns"), content_type=HTML_TYPE)
-    ctx = context(tmp_path, "run-1", urls=urls)
+    srv.expect_request("/robots.txt").respond_with_data("User-agent: *\nDisallow: /private\n")
+    ctx = context(tmp_path, "run-1", urls=urls, obey_robots=True, max_concurrency=3)
     discover_and_plan(ctx, known={})
-    assert stages.fetch(ctx, SOURCE)["ok"] == 5
+    log = ctx.file("fetches", SOURCE)
+
+    def fetched() -> list[tuple]:
+        return sorted((row["url"], row["status"], row["content_sha256"])
+                      for row in stagefiles.read_jsonl(log))
+
+    monkeypatch.setenv(stages.FETCH_PROCESSES_ENV, "1")
+    assert stages.fetch(ctx, SOURCE)["processes"] == 1
+    one_process = fetched()
+    log.unlink()
+    srv.clear_log()
+    monkeypatch.setattr(stages, "MIN_PAGES_PER_FETCH_PROCESS", 1)
+    monkeypatch.setenv(stages.FETCH_PROCESSES_ENV, "2")
+    assert stages.fetch(ctx, SOURCE) == {"planned": 5, "resumed_done": 0, "ok": 5,
+                                         "processes": 2}
+    assert fetched() == one_process  # robots.txt once (fetched before sharing), each page once
+    assert sorted(paths(srv)) == ["/robots.txt", *(f"/story-{n}" for n in range(5))]
     articles, enrichments = ctx.file("articles", SOURCE), ctx.file("enrichments")
 
     monkeypatch.setenv(stages.PARSE_PROCESSES_ENV, "1")
@@ -220,6 +237,28 @@ def test_parse_and_enrich_in_several_processes_write_what_one_process_writes(
     assert stages.enrich(ctx) == {**counts, "processes": 2}
     assert enriched() == one_process
     assert not list(ctx.run_dir.rglob("*.parts"))  # the processes' files are joined, then gone
+
+
+def test_a_crawl_delay_keeps_the_fetch_in_one_process(srv, tmp_path, monkeypatch):
+    # Processes could keep a delay between requests only on average: one process keeps it.
+    monkeypatch.setattr(stages, "MIN_PAGES_PER_FETCH_PROCESS", 1)
+    monkeypatch.setenv(stages.FETCH_PROCESSES_ENV, "2")
+    base = base_url(srv)
+    for n in range(2):
+        srv.expect_request(f"/story-{n}").respond_with_data(article("A"), content_type=HTML_TYPE)
+    srv.expect_request("/robots.txt").respond_with_data("User-agent: *\nCrawl-delay: 0.2\n")
+    urls = [f"{base}/story-{n}" for n in range(2)]
+    delayed_by_robots = context(tmp_path, "run-1", urls=urls, obey_robots=True,
+                                max_concurrency=2)
+    discover_and_plan(delayed_by_robots, known={})
+    assert stages.fetch(delayed_by_robots, SOURCE)["processes"] == 1
+    delayed_by_source = context(tmp_path, "run-2", urls=urls, crawl_delay=0.2,
+                                max_concurrency=2)
+    discover_and_plan(delayed_by_source, known={})
+    assert stages.fetch(delayed_by_source, SOURCE)["processes"] == 1
+    one_slot = context(tmp_path, "run-3", urls=urls, max_concurrency=1)
+    discover_and_plan(one_slot, known={})
+    assert stages.fetch(one_slot, SOURCE)["processes"] == 1  # a process per slot at most
 
 
 # --- conditional GET on the next run ---------------------------------------------------
@@ -310,7 +349,9 @@ PAGES = 40  # at 2 at a time, 0.1 s each: seconds of margin for the kill to land
 KILL_AFTER_RECORDS = 8
 
 
-def test_sigkill_mid_fetch_then_rerun_fetches_nothing_twice_and_loses_nothing(srv, tmp_path):
+@pytest.mark.parametrize("processes", [1, 2])
+def test_sigkill_mid_fetch_then_rerun_fetches_nothing_twice_and_loses_nothing(
+        srv, tmp_path, processes):
     lock = threading.Lock()
     hits: Counter[str] = Counter()
 
@@ -328,16 +369,24 @@ def test_sigkill_mid_fetch_then_rerun_fetches_nothing_twice_and_loses_nothing(sr
     discover_and_plan(ctx, known={})
     log = ctx.file("fetches", SOURCE)
 
-    # The fetch task, as a worker runs it, killed once a third of its URLs are logged.
+    # The fetch task, as a worker runs it, killed once a fifth of its URLs are logged.
     code = (
-        "from extractors.stages import RunContext, fetch; "
-        f"fetch(RunContext(run_id='run-1', sources_file={ctx.sources_file!r}, "
+        "from extractors import stages; stages.MIN_PAGES_PER_FETCH_PROCESS = 1; "
+        f"stages.fetch(stages.RunContext(run_id='run-1', sources_file={ctx.sources_file!r}, "
         f"warehouse={ctx.warehouse!r}), {SOURCE!r})"
     )
-    child = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
+    env = {**os.environ, stages.FETCH_PROCESSES_ENV: str(processes)}
+    child = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
+
+    def logs() -> list[Path]:  # the log, and the processes' own logs when there are several
+        return [log, *stages.parts_folder(log).glob("*.jsonl")]
+
+    def logged() -> int:
+        return sum(f.read_text().count("\n") for f in logs() if f.exists())
+
     try:
         deadline = time.monotonic() + 60
-        while not log.exists() or log.read_text().count("\n") < KILL_AFTER_RECORDS:
+        while logged() < KILL_AFTER_RECORDS:
             assert child.poll() is None, "the fetch finished before it could be killed"
             assert time.monotonic() < deadline, "the fetch made no progress"
             time.sleep(0.01)
@@ -346,7 +395,7 @@ def test_sigkill_mid_fetch_then_rerun_fetches_nothing_twice_and_loses_nothing(sr
         child.kill()
         child.wait()
     assert child.returncode == -signal.SIGKILL
-    done_before = set(final_fetches(log))
+    done_before = {url for f in logs() for url in final_fetches(f)}
     assert KILL_AFTER_RECORDS <= len(done_before) < len(urls)
 
     counts = stages.fetch(ctx, SOURCE)  # Airflow's retry of the task, in the same run
@@ -357,9 +406,11 @@ def test_sigkill_mid_fetch_then_rerun_fetches_nothing_twice_and_loses_nothing(sr
     assert (counts["ok"], counts["failed:http_404"]) == (PAGES, 1)
     rows = [r for r in stagefiles.read_jsonl(log) if r["status"] != "retrying"]
     assert len(rows) == len({r["url"] for r in rows}) == len(urls)  # no duplicate rows
-    # Only URLs that were in flight when the kill hit can have been requested twice.
+    # Only URLs that were in flight when the kill hit can have been requested twice: at most
+    # max_concurrency of them, however many processes share it (and none die after it).
     twice = {path for path, n in hits.items() if n > 1}
-    assert all(n <= 2 for n in hits.values())
+    assert all(n <= 2 for n in hits.values()) and len(twice) <= 2
+    assert not stages.parts_folder(log).exists()
     assert not {f"{base_url(srv)}{p}" for p in twice} & done_before
     archive = Archive(ctx.paths.archive)
     assert all(archive.exists(r["content_sha256"]) for r in final.values() if r["status"] == "ok")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import gzip
 import hashlib
+import itertools
 import re
 import socket
 import threading
@@ -460,29 +461,63 @@ def test_robots_crawl_delay_spaces_requests(srv):
     assert len(starts) == 2 and starts[1] - starts[0] >= 0.19
 
 
-def test_source_crawl_delay_and_concurrency_under_threads(srv, tmp_path):
-    lock = threading.Lock()
-    starts: list[float] = []
-    active = [0, 0]  # current, max
+class SlowPages:
+    """A handler taking 0.05 s a page that notes when each request started (by path) and
+    the most requests in flight at once."""
 
-    def handler(request: Request) -> Response:
-        with lock:
-            starts.append(time.monotonic())
-            active[0] += 1
-            active[1] = max(active[1], active[0])
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.starts: list[tuple[str, float]] = []
+        self.active = self.most_active = 0
+
+    def __call__(self, request: Request) -> Response:
+        with self.lock:
+            self.starts.append((request.path, time.monotonic()))
+            self.active += 1
+            self.most_active = max(self.most_active, self.active)
         time.sleep(0.05)
-        with lock:
-            active[0] -= 1
+        with self.lock:
+            self.active -= 1
         return Response(HTML + request.path.encode(), content_type=HTML_TYPE)
 
+    def least_spacing(self, prefix: str) -> float:
+        times = sorted(t for path, t in self.starts if path.startswith(prefix))
+        return min(b - a for a, b in itertools.pairwise(times))
+
+
+def test_source_crawl_delay_and_concurrency_under_threads(srv, tmp_path):
+    pages = SlowPages()
     for i in range(4):
-        srv.expect_request(f"/p{i}").respond_with_handler(handler)
+        srv.expect_request(f"/p{i}").respond_with_handler(pages)
     source = make_source(crawl_delay=0.15, max_concurrency=1)
     requests = [FetchRequest("test", srv.url_for(f"/p{i}")) for i in range(4)]
     fetch_source(source, requests, "r", Archive(str(tmp_path)), lambda r: None, max_workers=4)
-    starts.sort()
-    assert len(starts) == 4 and active[1] == 1
-    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.14
+    assert len(pages.starts) == 4 and pages.most_active == 1
+    assert pages.least_spacing("/p") >= 0.14
+
+
+def test_clients_sharing_a_source_keep_its_limits_together(srv, tmp_path):
+    # Two processes fetching one source (stages.fetch), here two clients in two threads.
+    pages = SlowPages()
+    for name in "ab":
+        for i in range(6):
+            srv.expect_request(f"/{name}{i}").respond_with_handler(pages)
+    source = make_source(crawl_delay=0.05, max_concurrency=3)
+
+    def share(number: int, name: str) -> None:
+        requests = [FetchRequest("test", srv.url_for(f"/{name}{i}")) for i in range(6)]
+        with make_client(source, share=(number, 2)) as client:
+            fetch_source(source, requests, "r", Archive(str(tmp_path)), lambda r: None,
+                         client=client, max_workers=4)
+
+    threads = [threading.Thread(target=share, args=args) for args in ((0, "a"), (1, "b"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(pages.starts) == 12 and pages.most_active <= 3  # 2 slots and 1
+    # Each spaces its requests twice the delay, so the host sees about the delay.
+    assert pages.least_spacing("/a") >= 0.095 and pages.least_spacing("/b") >= 0.095
 
 
 def test_connections_are_reused(keep_alive_site):
