@@ -211,6 +211,8 @@ class HttpClient:
         number, self._sharers = share
         self._slots = max(1, source.max_concurrency // self._sharers
                           + (number < source.max_concurrency % self._sharers))
+        for key, policy in self._robots.items():
+            self._obey_crawl_delay(key, policy)
         self.session = requests.Session()
         # No proxies or .netrc from the environment (a proxy would defeat the address
         # guard) and no cookies (a crawl should not depend on, or leak, session state).
@@ -510,6 +512,11 @@ class HttpClient:
                 self._gates[host] = gate
             return gate
 
+    def _obey_crawl_delay(self, key: str, policy: RobotsPolicy) -> None:
+        delay = policy.crawl_delay(self.source.user_agent)
+        if delay:
+            self._gate(urlsplit(key).hostname or "").raise_delay(delay * self._sharers)
+
     def _robots_for(self, scheme: str, netloc: str, run_id: str, records: list) -> RobotsPolicy:
         key = f"{scheme}://{netloc}"
         if not self.source.obey_robots:
@@ -528,9 +535,7 @@ class HttpClient:
             records.extend(result.all_records)
             outcome = result.record
             policy = policy_from_fetch(outcome.http_status, outcome.error_class, result.body)
-            delay = policy.crawl_delay(self.source.user_agent)
-            if delay:
-                self._gate(urlsplit(key).hostname or "").raise_delay(delay * self._sharers)
+            self._obey_crawl_delay(key, policy)
             with self._lock:
                 self._robots[key] = policy
             return policy

@@ -11,6 +11,9 @@ tests and the benchmark all exercise the same code. A run's files live under
     articles/<source>.jsonl    ParsedArticle                             (parse)
     enrichments.jsonl          Enrichment per article version            (enrich)
 
+A stage that runs in several processes (fetch, parse, enrich) has each write its own file
+in a folder beside its output (articles/<source>.parts/), joined into it when all are done.
+
 Only load, transform, validate and publish open the work database read-write, one at a
 time; discover and enrich open it read-only to learn what earlier runs already did.
 Heavy libraries (spaCy, dbt, GX, and pyarrow for the load) are imported inside the

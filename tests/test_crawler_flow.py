@@ -244,14 +244,22 @@ def test_a_crawl_delay_keeps_the_fetch_in_one_process(srv, tmp_path, monkeypatch
     monkeypatch.setattr(stages, "MIN_PAGES_PER_FETCH_PROCESS", 1)
     monkeypatch.setenv(stages.FETCH_PROCESSES_ENV, "2")
     base = base_url(srv)
+    started: list[float] = []
+
+    def page(request: Request) -> Response:
+        started.append(time.monotonic())
+        return Response(article("A"), content_type=HTML_TYPE)
+
     for n in range(2):
-        srv.expect_request(f"/story-{n}").respond_with_data(article("A"), content_type=HTML_TYPE)
+        srv.expect_request(f"/story-{n}").respond_with_handler(page)
     srv.expect_request("/robots.txt").respond_with_data("User-agent: *\nCrawl-delay: 0.2\n")
     urls = [f"{base}/story-{n}" for n in range(2)]
     delayed_by_robots = context(tmp_path, "run-1", urls=urls, obey_robots=True,
                                 max_concurrency=2)
     discover_and_plan(delayed_by_robots, known={})
     assert stages.fetch(delayed_by_robots, SOURCE)["processes"] == 1
+    # ... which keeps the delay robots.txt asks for, though it was read before sharing.
+    assert len(started) == 2 and started[1] - started[0] >= 0.19
     delayed_by_source = context(tmp_path, "run-2", urls=urls, crawl_delay=0.2,
                                 max_concurrency=2)
     discover_and_plan(delayed_by_source, known={})
