@@ -65,19 +65,17 @@ def concatenate(parts: list[Path], path: Path) -> None:
 def append_files(parts: list[Path], path: Path) -> None:
     """Add JSONL files to the end of another, in order; a part's torn last line is dropped
     (its writer was killed mid-line), so no line is glued to the next part's first."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    drop_torn_tail(path)
-    with path.open("ab") as f:
+    with open_append(path, binary=True) as f:
         for part in parts:
             drop_torn_tail(part)
             with part.open("rb") as source:
                 shutil.copyfileobj(source, f)
 
 
-def open_append(path: Path) -> IO[str]:
+def open_append(path: Path, binary: bool = False) -> IO:
     path.parent.mkdir(parents=True, exist_ok=True)
     drop_torn_tail(path)
-    return path.open("a", encoding="utf-8")
+    return path.open("ab") if binary else path.open("a", encoding="utf-8")
 
 
 def drop_torn_tail(path: Path, block: int = 64 * 1024) -> None:

@@ -202,7 +202,7 @@ def _die_with_parent(parent: int) -> None:
     """Worker start (Linux): a killed task's workers die with it. Left running, they would
     fetch beside the task's retry, over the host's limits, into files it has moved on from."""
     if sys.platform == "linux":
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(1)
 
